@@ -1,0 +1,24 @@
+"""Password rules, shown to people before they choose one."""
+
+from __future__ import annotations
+
+MIN_LENGTH = 10
+
+RULES_TEXT = (
+    f"At least {MIN_LENGTH} characters, with letters and digits, and not containing the user name."
+)
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(f"it has {len(password)} characters; at least {MIN_LENGTH} are needed")
+    if not any(c.isalpha() for c in password):
+        problems.append("it has no letter")
+    if not any(c.isdigit() for c in password):
+        problems.append("it has no digit")
+    if username and username.casefold() in password.casefold():
+        problems.append("it contains the user name")
+    if password and len(set(password)) < 4:
+        problems.append("it repeats too few different characters")
+    return problems

@@ -1,0 +1,44 @@
+"""Study-wide rows: the one metadata row and the key slots wrapping the data key."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rego_desktop.models.base import Base, UTCDateTime
+
+
+class StudyMeta(Base):
+    """Exactly one row (id 1). ``audit_head_*`` pins the newest audit entry so that
+    removing entries from the end of the trail is detected."""
+
+    __tablename__ = "study_meta"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    db_uid: Mapped[str] = mapped_column(String(32), unique=True)
+    site_code: Mapped[str] = mapped_column(String(16))
+    study_id: Mapped[str] = mapped_column(String(40))
+    study_version: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by_version: Mapped[str] = mapped_column(String(20))
+    next_subject_number: Mapped[int] = mapped_column(default=1)
+    audit_head_seq: Mapped[int] = mapped_column(default=0)
+    audit_head_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
+    audit_head_tag: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class KeySlot(Base):
+    """A copy of the data key wrapped by a user's password or by the recovery key."""
+
+    __tablename__ = "key_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    kdf: Mapped[str] = mapped_column(Text)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,429 @@
+"""The service layer for patients and their CRF records.
+
+Every change goes through an :class:`Editor` bound to one transaction: it checks
+permissions and hard rules, encrypts, writes the audit entry and, before the
+transaction commits, refreshes the encrypted summary the patient list shows. Public
+one-shot methods open their own transaction; bulk work (demo data, imports) opens
+one editor and makes many changes in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rego_desktop.audit import trail
+from rego_desktop.audit.trail import FieldChange
+from rego_desktop.auth.roles import Permission
+from rego_desktop.casebook import Casebook, Entry, PatientStatus, applies
+from rego_desktop.errors import CasebookLocked, NotFound, ValidationError
+from rego_desktop.models import Patient, Query, Record, StudyMeta, new_uid, utcnow
+from rego_desktop.store.study import OpenStudy
+from rego_desktop.study.schema import Form
+from rego_desktop.study.values import FieldProblem, Value, check, from_json, to_json
+
+SINGLE = ""
+SUBJECT_RE = re.compile(r"^[A-Z0-9]{2,8}-[0-9]{3,6}$")
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """What the patient list shows, from the decrypted summary."""
+
+    uid: str
+    subject_code: str
+    status: PatientStatus
+    name: str
+    record_number: str
+    forms_complete: int
+    forms_total: int
+    open_queries: int
+    updated_at: dt.datetime
+    locked: bool
+
+
+def record_aad(db_uid: str, patient_uid: str, record: Record) -> bytes:
+    return (
+        f"record|{db_uid}|{patient_uid}|{record.uid}|{record.form_id}|{record.item_uid}|"
+        f"{record.revision}"
+    ).encode()
+
+
+def summary_aad(db_uid: str, patient_uid: str) -> bytes:
+    return f"summary|{db_uid}|{patient_uid}".encode()
+
+
+class Editor:
+    """Changes to patients inside one open transaction."""
+
+    def __init__(self, study: OpenStudy, session: Session) -> None:
+        self.study = study
+        self.session = session
+        self._touched: dict[int, Patient] = {}
+
+    def create_patient(self, subject_code: str | None = None) -> str:
+        self.study.user.require(Permission.EDIT_DATA)
+        meta = self.session.get_one(StudyMeta, trail.META_ID)
+        if subject_code is None:
+            while True:
+                code = f"{meta.site_code}-{meta.next_subject_number:04d}"
+                meta.next_subject_number += 1
+                if not self._exists(code):
+                    break
+        else:
+            code = subject_code.strip().upper()
+            if not SUBJECT_RE.match(code) or not code.startswith(meta.site_code + "-"):
+                raise ValidationError(
+                    f"Subject code {subject_code!r} is not valid: use {meta.site_code}-NNNN, "
+                    f"e.g. {meta.site_code}-0012."
+                )
+            if self._exists(code):
+                raise ValidationError(f"Subject {code} already exists.")
+        now = utcnow()
+        patient = Patient(
+            uid=new_uid(), subject_code=code, created_at=now, updated_at=now, revision=0
+        )
+        self.session.add(patient)
+        self.session.flush()
+        self._touched[patient.id] = patient
+        trail.append(
+            self.session, self.study.keyring, self.study.user, "patient.create", subject_code=code
+        )
+        return code
+
+    def _exists(self, code: str) -> bool:
+        return (
+            self.session.scalar(select(Patient.id).where(Patient.subject_code == code)) is not None
+        )
+
+    def patient(self, subject_code: str) -> Patient:
+        patient = self.session.scalar(select(Patient).where(Patient.subject_code == subject_code))
+        if patient is None:
+            raise NotFound(f"There is no subject {subject_code} in this study.")
+        return patient
+
+    def save(
+        self,
+        subject_code: str,
+        form_id: str,
+        values: Mapping[str, Value],
+        *,
+        item_uid: str | None = None,
+        reason: str | None = None,
+    ) -> str:
+        """Store a form's values (all input fields; absent ones are empty).
+
+        Returns the entry's item uid. A change to a value already saved needs a
+        reason, which goes to the audit trail with old and new value.
+        """
+        self.study.user.require(Permission.EDIT_DATA)
+        form = self._form(form_id)
+        clean = self._validated(form, values)
+        patient = self.patient(subject_code)
+        if patient.locked:
+            raise CasebookLocked(
+                f"The casebook of {subject_code} is signed and locked; unlock it to make changes."
+            )
+        if not form.repeating:
+            item_uid = SINGLE
+        elif item_uid is None:
+            item_uid = new_uid()
+        record = self.session.scalar(
+            select(Record).where(
+                Record.patient_id == patient.id,
+                Record.form_id == form_id,
+                Record.item_uid == item_uid,
+            )
+        )
+        old: Mapping[str, Value] = {}
+        if record is not None:
+            old = self._decrypt(patient, record)
+        changes = [
+            FieldChange(f.id, to_json(f, old.get(f.id)), to_json(f, clean.get(f.id)))
+            for f in form.fields
+            if f.is_input and old.get(f.id) != clean.get(f.id)
+        ]
+        if record is not None and not changes:
+            return item_uid
+        changed_saved = [c for c in changes if c.old is not None]
+        if changed_saved and not (reason and reason.strip()):
+            names = ", ".join(form.field(c.field).label.en for c in changed_saved)
+            raise ValidationError(
+                f"Give a reason for changing saved data ({names}); it is kept in the audit trail."
+            )
+        now = utcnow()
+        if record is None:
+            record = Record(
+                uid=new_uid(),
+                patient_id=patient.id,
+                form_id=form_id,
+                item_uid=item_uid,
+                revision=1,
+                payload=b"",
+                created_at=now,
+                updated_at=now,
+            )
+            self.session.add(record)
+            action = "record.create"
+        else:
+            record.revision += 1
+            record.updated_at = now
+            action = "record.update"
+        record.payload = self._encrypt(patient, record, form, clean)
+        self._touch(patient, now)
+        trail.append(
+            self.session,
+            self.study.keyring,
+            self.study.user,
+            action,
+            subject_code=subject_code,
+            form_id=form_id,
+            item_uid=item_uid or None,
+            changes=changes,
+            reason=reason.strip() if reason else None,
+        )
+        return item_uid
+
+    def delete(self, subject_code: str, form_id: str, item_uid: str, reason: str) -> None:
+        """Remove one entry (or a single form's data); the audit keeps the old values."""
+        self.study.user.require(Permission.EDIT_DATA)
+        form = self._form(form_id)
+        if not reason.strip():
+            raise ValidationError("Give a reason for deleting saved data.")
+        patient = self.patient(subject_code)
+        if patient.locked:
+            raise CasebookLocked(f"The casebook of {subject_code} is signed and locked.")
+        record = self.session.scalar(
+            select(Record).where(
+                Record.patient_id == patient.id,
+                Record.form_id == form_id,
+                Record.item_uid == (item_uid if form.repeating else SINGLE),
+            )
+        )
+        if record is None:
+            raise NotFound(f"{subject_code} has no such {form.label.en} entry.")
+        old = self._decrypt(patient, record)
+        changes = [
+            FieldChange(f.id, to_json(f, old.get(f.id)), None)
+            for f in form.fields
+            if old.get(f.id) is not None
+        ]
+        self.session.delete(record)
+        self._touch(patient, utcnow())
+        trail.append(
+            self.session,
+            self.study.keyring,
+            self.study.user,
+            "record.delete",
+            subject_code=subject_code,
+            form_id=form_id,
+            item_uid=record.item_uid or None,
+            changes=changes,
+            reason=reason.strip(),
+        )
+
+    def _form(self, form_id: str) -> Form:
+        if not self.study.definition.has_form(form_id):
+            raise ValidationError(f"There is no form {form_id!r} in this study.")
+        return self.study.definition.form(form_id)
+
+    def _validated(self, form: Form, values: Mapping[str, Value]) -> dict[str, Value]:
+        problems: list[str] = []
+        known = {f.id: f for f in form.fields}
+        for key in values:
+            if key not in known:
+                problems.append(f"{form.label.en} has no field {key!r}.")
+            elif not known[key].is_input and values[key] is not None:
+                problems.append(f"{known[key].label.en} is computed and cannot be typed.")
+        clean: dict[str, Value] = {}
+        for f in form.fields:
+            if not f.is_input or values.get(f.id) is None:
+                continue
+            value = values[f.id]
+            try:
+                check(self.study.definition, f, value)
+            except FieldProblem as exc:
+                problems.append(str(exc))
+                continue
+            clean[f.id] = value
+        for f in form.fields:
+            if f.id in clean and not applies(form, f, clean):
+                assert f.enabled_by is not None
+                source = form.field(f.enabled_by[0])
+                problems.append(
+                    f"{f.label.en} applies only when {source.label.en} is "
+                    f"{' or '.join(f.enabled_by[1])}; leave it empty."
+                )
+        if problems:
+            raise ValidationError(" ".join(problems))
+        return clean
+
+    def _encrypt(
+        self, patient: Patient, record: Record, form: Form, values: Mapping[str, Value]
+    ) -> bytes:
+        data = {f.id: to_json(f, values[f.id]) for f in form.fields if f.id in values}
+        plain = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        return self.study.keyring.records.encrypt(
+            plain, record_aad(self.study.info.db_uid, patient.uid, record)
+        )
+
+    def _decrypt(self, patient: Patient, record: Record) -> dict[str, Value]:
+        return decrypt_record(self.study, patient.uid, record)
+
+    def _touch(self, patient: Patient, now: dt.datetime) -> None:
+        patient.updated_at = now
+        patient.revision += 1
+        self._touched[patient.id] = patient
+
+    def finish(self) -> None:
+        """Refresh the summaries of every patient changed in this transaction."""
+        self.session.flush()
+        for patient in self._touched.values():
+            book = load_casebook(self.study, self.session, patient)
+            write_summary(self.study, patient, book)
+        self._touched.clear()
+
+
+def decrypt_record(study: OpenStudy, patient_uid: str, record: Record) -> dict[str, Value]:
+    form = study.definition.form(record.form_id)
+    raw = json.loads(
+        study.keyring.records.decrypt(
+            record.payload, record_aad(study.info.db_uid, patient_uid, record)
+        )
+    )
+    out: dict[str, Value] = {}
+    for f in form.fields:
+        if f.id in raw:
+            out[f.id] = from_json(f, raw[f.id])
+    return out
+
+
+def load_casebook(study: OpenStudy, session: Session, patient: Patient) -> Casebook:
+    book = Casebook(study.definition, patient.subject_code, patient.uid, patient.locked)
+    records = session.scalars(select(Record).where(Record.patient_id == patient.id))
+    for record in records:
+        if not study.definition.has_form(record.form_id):
+            continue
+        entry = Entry(
+            record.item_uid,
+            record.revision,
+            decrypt_record(study, patient.uid, record),
+            record.updated_at,
+        )
+        book.entries.setdefault(record.form_id, []).append(entry)
+    return book
+
+
+def write_summary(study: OpenStudy, patient: Patient, book: Casebook) -> None:
+    done, total = book.forms_complete()
+    ident = book.single("identification")
+    summary = {
+        "status": book.status().value,
+        "name": ident.get("full_name") or "",
+        "record_number": ident.get("hospital_record_number") or "",
+        "forms_complete": done,
+        "forms_total": total,
+    }
+    patient.summary = study.keyring.records.encrypt(
+        json.dumps(summary, ensure_ascii=False).encode(),
+        summary_aad(study.info.db_uid, patient.uid),
+    )
+
+
+class PatientService:
+    def __init__(self, study: OpenStudy) -> None:
+        self.study = study
+
+    @contextmanager
+    def editing(self) -> Iterator[Editor]:
+        """One transaction for many changes; commits when the block ends without error."""
+        with self.study.transaction() as session:
+            editor = Editor(self.study, session)
+            yield editor
+            editor.finish()
+
+    def create_patient(self, subject_code: str | None = None) -> str:
+        with self.editing() as editor:
+            return editor.create_patient(subject_code)
+
+    def save(
+        self,
+        subject_code: str,
+        form_id: str,
+        values: Mapping[str, Value],
+        *,
+        item_uid: str | None = None,
+        reason: str | None = None,
+    ) -> str:
+        with self.editing() as editor:
+            return editor.save(subject_code, form_id, values, item_uid=item_uid, reason=reason)
+
+    def delete(self, subject_code: str, form_id: str, item_uid: str, reason: str) -> None:
+        with self.editing() as editor:
+            editor.delete(subject_code, form_id, item_uid, reason)
+
+    def casebook(self, subject_code: str) -> Casebook:
+        self.study.user.require(Permission.VIEW_DATA)
+        with self.study.reading() as session:
+            patient = session.scalar(select(Patient).where(Patient.subject_code == subject_code))
+            if patient is None:
+                raise NotFound(f"There is no subject {subject_code} in this study.")
+            return load_casebook(self.study, session, patient)
+
+    def subject_codes(self) -> list[str]:
+        self.study.user.require(Permission.VIEW_DATA)
+        with self.study.reading() as session:
+            return list(session.scalars(select(Patient.subject_code).order_by(Patient.id)))
+
+    def list_patients(self) -> list[PatientRow]:
+        """Every patient's summary row, decrypting one small blob per patient."""
+        self.study.user.require(Permission.VIEW_DATA)
+        with self.study.reading() as session:
+            open_counts: dict[int, int] = {
+                pid: n
+                for pid, n in session.execute(
+                    select(Query.patient_id, func.count())
+                    .where(Query.status == "open")
+                    .group_by(Query.patient_id)
+                ).tuples()
+            }
+            rows = session.execute(
+                select(
+                    Patient.id,
+                    Patient.uid,
+                    Patient.subject_code,
+                    Patient.summary,
+                    Patient.updated_at,
+                    Patient.locked,
+                ).order_by(Patient.id)
+            ).tuples()
+            aead = self.study.keyring.records
+            db_uid = self.study.info.db_uid
+            out = []
+            for pid, uid, code, blob, updated, locked in rows:
+                data: dict[str, Any] = {}
+                if blob is not None:
+                    data = json.loads(aead.decrypt(blob, summary_aad(db_uid, uid)))
+                out.append(
+                    PatientRow(
+                        uid=uid,
+                        subject_code=code,
+                        status=PatientStatus(data.get("status", PatientStatus.SCREENING)),
+                        name=data.get("name", ""),
+                        record_number=data.get("record_number", ""),
+                        forms_complete=int(data.get("forms_complete", 0)),
+                        forms_total=int(data.get("forms_total", 0)),
+                        open_queries=open_counts.get(pid, 0),
+                        updated_at=updated,
+                        locked=locked,
+                    )
+                )
+            return out

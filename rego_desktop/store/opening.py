@@ -1,0 +1,377 @@
+"""Creating, unlocking and recovering a study database.
+
+Opening is careful not to touch the file until the password is proven right: the
+file is first inspected read-only (is it SQLite, is it complete, is it ours, is its
+schema one this build knows), then the key slot is unwrapped, and only then is the
+database opened for writing and migrated to the current schema.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session
+
+from rego_desktop import __version__, study
+from rego_desktop.audit import trail
+from rego_desktop.auth.passwords import password_problems
+from rego_desktop.auth.roles import Role, UserInfo
+from rego_desktop.auth.throttle import DEFAULT_THROTTLE, LoginThrottle
+from rego_desktop.crypto import recovery
+from rego_desktop.crypto.envelope import DataKeyring, DecryptionFailed
+from rego_desktop.crypto.keyslots import (
+    DEFAULT_SCRYPT,
+    ScryptParams,
+    WrappedKey,
+    unwrap_with_password,
+    unwrap_with_recovery,
+    wrap_with_password,
+    wrap_with_recovery,
+)
+from rego_desktop.errors import (
+    AuthenticationError,
+    DamagedDatabase,
+    DatabaseInUse,
+    NewerSchema,
+    NotAStudyDatabase,
+    StudyFileError,
+    ValidationError,
+)
+from rego_desktop.models import KeySlot, StudyMeta, User, new_uid, utcnow
+from rego_desktop.store import migrate
+from rego_desktop.store.engine import make_engine
+from rego_desktop.store.study import OpenStudy, StudyInfo, storage_errors
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SITE_CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+WRONG_LOGIN = "Wrong user name or password."
+
+
+@dataclass(frozen=True)
+class CreatedStudy:
+    study: OpenStudy
+    recovery_key: str
+
+
+def slot_aad(db_uid: str, slot_uid: str, kind: str, user_uid: str | None) -> bytes:
+    return f"keyslot|{db_uid}|{slot_uid}|{kind}|{user_uid or ''}".encode()
+
+
+def check_site_code(site_code: str) -> str:
+    code = site_code.strip().upper()
+    if not 2 <= len(code) <= 8 or set(code) - SITE_CODE_CHARS:
+        raise ValidationError(
+            f"Site code {site_code!r} is not valid: use 2-8 letters A-Z or digits, e.g. BJ01."
+        )
+    return code
+
+
+def check_username(username: str) -> str:
+    name = username.strip()
+    if not 2 <= len(name) <= 40 or not all(c.isalnum() or c in "._-" for c in name):
+        raise ValidationError(
+            f"User name {username!r} is not valid: use 2-40 letters, digits, '.', '_' or '-'."
+        )
+    return name
+
+
+def check_new_password(password: str, username: str) -> None:
+    problems = password_problems(password, username)
+    if problems:
+        raise ValidationError("Password not accepted: " + "; ".join(problems) + ".")
+
+
+def create_study(
+    path: Path,
+    site_code: str,
+    username: str,
+    password: str,
+    *,
+    full_name: str = "",
+    kdf: ScryptParams = DEFAULT_SCRYPT,
+) -> CreatedStudy:
+    """Create a new study database with one administrator; returns the recovery key."""
+    site = check_site_code(site_code)
+    name = check_username(username)
+    check_new_password(password, name)
+    if path.exists() and path.stat().st_size > 0:
+        raise StudyFileError(f"{path} already exists; choose another file name.")
+    if not path.parent.is_dir():
+        raise StudyFileError(f"The folder {path.parent} does not exist.")
+    keyring = DataKeyring.generate()
+    recovery_secret = recovery.generate()
+    db_uid = new_uid()
+    now = utcnow()
+    definition = study.CURRENT
+    engine = make_engine(path)
+    try:
+        with storage_errors(path), engine.begin() as conn:
+            migrate.upgrade(conn)
+        with storage_errors(path), Session(engine) as session, session.begin():
+            genesis = trail.genesis_mac(keyring, db_uid)
+            session.add(
+                StudyMeta(
+                    id=trail.META_ID,
+                    db_uid=db_uid,
+                    site_code=site,
+                    study_id=definition.id,
+                    study_version=definition.version,
+                    created_at=now,
+                    created_by_version=__version__,
+                    next_subject_number=1,
+                    audit_head_seq=0,
+                    audit_head_mac=genesis,
+                    audit_head_tag=trail.head_tag(keyring, 0, genesis),
+                )
+            )
+            admin = User(
+                uid=new_uid(),
+                username=name,
+                full_name=full_name.strip() or name,
+                role=Role.ADMINISTRATOR.value,
+                active=True,
+                created_at=now,
+                password_changed_at=now,
+            )
+            session.add(admin)
+            session.flush()
+            add_password_slot(session, db_uid, keyring, admin, password, kdf)
+            slot_uid = new_uid()
+            wrapped = wrap_with_recovery(
+                keyring.data_key, recovery_secret, slot_aad(db_uid, slot_uid, "recovery", None)
+            )
+            session.add(_slot_row(slot_uid, "recovery", None, wrapped))
+            info = user_info(admin)
+            trail.append(
+                session,
+                keyring,
+                info,
+                "study.create",
+                details={"site": site, "study": definition.id, "version": definition.version},
+            )
+    except BaseException:
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    opened = OpenStudy(path, engine, keyring, info, StudyInfo(db_uid, site, definition))
+    return CreatedStudy(opened, recovery.format_key(recovery_secret))
+
+
+def _slot_row(uid: str, kind: str, user_id: int | None, wrapped: WrappedKey) -> KeySlot:
+    return KeySlot(
+        uid=uid,
+        kind=kind,
+        user_id=user_id,
+        kdf=json.dumps(wrapped.kdf),
+        salt=wrapped.salt,
+        wrapped=wrapped.wrapped,
+        created_at=utcnow(),
+    )
+
+
+def add_password_slot(
+    session: Session,
+    db_uid: str,
+    keyring: DataKeyring,
+    user: User,
+    password: str,
+    kdf: ScryptParams = DEFAULT_SCRYPT,
+) -> None:
+    """Give ``user`` a (new) password: wraps the same data key; re-encrypts nothing."""
+    existing = session.scalar(select(KeySlot).where(KeySlot.user_id == user.id))
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+    slot_uid = new_uid()
+    wrapped = wrap_with_password(
+        keyring.data_key, password, slot_aad(db_uid, slot_uid, "password", user.uid), kdf
+    )
+    session.add(_slot_row(slot_uid, "password", user.id, wrapped))
+
+
+def user_info(user: User) -> UserInfo:
+    return UserInfo(user.uid, user.username, user.full_name, Role(user.role))
+
+
+def inspect_file(path: Path) -> None:
+    """Refuse, without writing, a file that is missing, not SQLite or cut short."""
+    if not path.exists():
+        raise StudyFileError(f"There is no study database at {path}.")
+    if path.is_dir():
+        raise NotAStudyDatabase(f"{path} is a folder, not a study database file.")
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise StudyFileError(f"{path} cannot be read: {exc.strerror}.") from exc
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise NotAStudyDatabase(f"{path} is not a rego-desktop study database.")
+    (page_size,) = struct.unpack(">H", header[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter, pages = struct.unpack(">II", header[24:32])
+    (valid_for,) = struct.unpack(">I", header[92:96])
+    size = path.stat().st_size
+    if pages and change_counter == valid_for and size < pages * page_size:
+        raise DamagedDatabase(
+            f"{path} is damaged: it is shorter than it should be (truncated copy?). "
+            "Restore it from a backup."
+        )
+
+
+@contextmanager
+def _readonly(path: Path) -> Iterator[Connection]:
+    engine = make_engine(path, readonly=True)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except OperationalError as exc:
+        text = str(exc.orig).lower()
+        if "locked" in text or "busy" in text:
+            raise DatabaseInUse(
+                f"{path} is in use by another program; close it and retry."
+            ) from exc
+        if "malformed" in text or "not a database" in text or "corrupt" in text:
+            raise DamagedDatabase(f"{path} is damaged; restore it from a backup.") from exc
+        raise StudyFileError(f"{path} cannot be opened: {exc.orig}.") from exc
+    except DatabaseError as exc:
+        raise DamagedDatabase(f"{path} is damaged; restore it from a backup.") from exc
+    finally:
+        engine.dispose()
+
+
+def _read_meta(conn: Connection, path: Path) -> tuple[str, str, str, str]:
+    try:
+        tables = {
+            row[0]
+            for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        raise DamagedDatabase(f"{path} is damaged; restore it from a backup.") from exc
+    if not {"alembic_version", "study_meta", "users", "key_slots"} <= tables:
+        raise NotAStudyDatabase(f"{path} is an SQLite file but not a rego-desktop study.")
+    revision = migrate.current_revision(conn)
+    if revision not in migrate.known_revisions():
+        raise NewerSchema(
+            f"{path} was written by a newer version of rego-desktop (schema {revision}); "
+            f"this is version {__version__}. Install the newer version to open it."
+        )
+    row = conn.exec_driver_sql(
+        "SELECT db_uid, site_code, study_id, study_version FROM study_meta WHERE id = 1"
+    ).one_or_none()
+    if row is None:
+        raise NotAStudyDatabase(f"{path} is not a complete study database (no study record).")
+    return row[0], row[1], row[2], row[3]
+
+
+def _read_slot(conn: Connection, kind: str, username: str | None) -> tuple[WrappedKey, str, str]:
+    """The slot's wrapped key, the slot uid and the user uid (or '')."""
+    if username is None:
+        row = conn.exec_driver_sql(
+            "SELECT kdf, salt, wrapped, uid, '' FROM key_slots WHERE kind = 'recovery'"
+        ).first()
+    else:
+        row = conn.exec_driver_sql(
+            "SELECT s.kdf, s.salt, s.wrapped, s.uid, u.uid FROM key_slots s "
+            "JOIN users u ON u.id = s.user_id "
+            "WHERE s.kind = ? AND lower(u.username) = lower(?) AND u.active",
+            (kind, username),
+        ).first()
+    if row is None:
+        raise AuthenticationError(WRONG_LOGIN if username else "This study has no recovery key.")
+    return WrappedKey(json.loads(row[0]), bytes(row[1]), bytes(row[2])), row[3], row[4]
+
+
+def open_study(
+    path: Path,
+    username: str,
+    password: str,
+    *,
+    throttle: LoginThrottle = DEFAULT_THROTTLE,
+) -> OpenStudy:
+    """Unlock a study with a user's password and bring its schema up to date."""
+    path = path.resolve()
+    throttle.check(str(path), username)
+    inspect_file(path)
+    with _readonly(path) as conn:
+        db_uid, _site, _sid, _ver = _read_meta(conn, path)
+        try:
+            slot, slot_uid, user_uid = _read_slot(conn, "password", username)
+        except AuthenticationError:
+            throttle.failed(str(path), username)
+            raise
+    try:
+        data_key = unwrap_with_password(
+            slot, password, slot_aad(db_uid, slot_uid, "password", user_uid)
+        )
+    except (DecryptionFailed, ValueError):
+        throttle.failed(str(path), username)
+        raise AuthenticationError(WRONG_LOGIN) from None
+    throttle.succeeded(str(path), username)
+    return _open_unlocked(path, DataKeyring(data_key), user_uid)
+
+
+def recover_access(
+    path: Path,
+    recovery_key: str,
+    username: str,
+    new_password: str,
+    *,
+    kdf: ScryptParams = DEFAULT_SCRYPT,
+) -> OpenStudy:
+    """Forgotten password: the recovery key unwraps the data key and sets a new password."""
+    path = path.resolve()
+    secret = recovery.parse_key(recovery_key)
+    inspect_file(path)
+    with _readonly(path) as conn:
+        db_uid, *_ = _read_meta(conn, path)
+        slot, slot_uid, _ = _read_slot(conn, "recovery", None)
+        user_row = conn.exec_driver_sql(
+            "SELECT uid FROM users WHERE lower(username) = lower(?) AND active", (username,)
+        ).first()
+    try:
+        data_key = unwrap_with_recovery(slot, secret, slot_aad(db_uid, slot_uid, "recovery", None))
+    except DecryptionFailed:
+        raise AuthenticationError(
+            "That recovery key does not belong to this study database."
+        ) from None
+    if user_row is None:
+        raise AuthenticationError(f"There is no active user {username!r} in this study.")
+    check_new_password(new_password, username)
+    opened = _open_unlocked(path, DataKeyring(data_key), user_row[0])
+    with opened.transaction() as session:
+        user = session.scalars(select(User).where(User.uid == user_row[0])).one()
+        add_password_slot(session, db_uid, opened.keyring, user, new_password, kdf)
+        user.password_changed_at = utcnow()
+        trail.append(session, opened.keyring, opened.user, "user.password_recovered")
+    return opened
+
+
+def _open_unlocked(path: Path, keyring: DataKeyring, user_uid: str) -> OpenStudy:
+    engine = make_engine(path)
+    try:
+        with storage_errors(path), engine.begin() as conn:
+            if migrate.current_revision(conn) != migrate.head_revision():
+                migrate.upgrade(conn)
+        with storage_errors(path), Session(engine) as session:
+            meta = session.get_one(StudyMeta, trail.META_ID)
+            user = session.scalars(select(User).where(User.uid == user_uid)).one()
+            definition = study.definition(meta.study_id, meta.study_version)
+            if definition is None:
+                raise NewerSchema(
+                    f"{path} uses study definition {meta.study_id} {meta.study_version}, "
+                    "which this version of rego-desktop does not know; install the newer version."
+                )
+            info = StudyInfo(meta.db_uid, meta.site_code, definition)
+            return OpenStudy(path, engine, keyring, user_info(user), info)
+    except BaseException:
+        engine.dispose()
+        raise

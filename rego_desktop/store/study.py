@@ -1,0 +1,100 @@
+"""An unlocked study: the engine, the data keys and the signed-in user.
+
+There is no global: code that needs the study gets this object passed in. All
+database work goes through :meth:`OpenStudy.transaction` (one explicit transaction;
+repositories never commit) or :meth:`OpenStudy.reading`.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from rego_desktop.auth.roles import UserInfo
+from rego_desktop.crypto.envelope import DataKeyring
+from rego_desktop.errors import DatabaseInUse, StorageFull
+from rego_desktop.study.schema import StudyDefinition
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    db_uid: str
+    site_code: str
+    definition: StudyDefinition
+
+
+@dataclass(eq=False)
+class OpenStudy:
+    path: Path
+    engine: Engine
+    keyring: DataKeyring
+    user: UserInfo
+    info: StudyInfo
+
+    @property
+    def definition(self) -> StudyDefinition:
+        return self.info.definition
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE): commits at the end, rolls back on error."""
+        with storage_errors(self.path):
+            session = Session(
+                self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+            )
+            with session, session.begin():
+                yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only snapshot; nothing is written."""
+        with storage_errors(self.path):
+            session = Session(self.engine, expire_on_commit=False)
+            with session, session.begin():
+                yield session
+                session.rollback()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Turn disk-full, read-only and locked-file failures into friendly errors."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise _friendly(path, exc.orig) from exc
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
+            raise _friendly(path, exc) from exc
+        raise
+
+
+def _friendly(path: Path, exc: BaseException | None) -> Exception:
+    text = str(exc).lower()
+    if "disk is full" in text or "no space" in text or "quota" in text:
+        return StorageFull(
+            f"The disk holding {path} is full; the last change was not saved, everything "
+            "saved before is intact. Free some space and save again."
+        )
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return StorageFull(
+            f"{path} cannot be written (read-only folder or file); the last change was not "
+            "saved, everything saved before is intact."
+        )
+    if "locked" in text or "busy" in text:
+        return DatabaseInUse(
+            f"{path} is busy (another rego-desktop window or program is writing); try again."
+        )
+    if isinstance(exc, sqlite3.Error | OSError):
+        return StorageFull(f"Could not write {path}: {exc}. Everything saved before is intact.")
+    return StorageFull(f"Could not write {path}. Everything saved before is intact.")
