@@ -387,14 +387,12 @@ class PatientService:
         """Every patient's summary row, decrypting one small blob per patient."""
         self.study.user.require(Permission.VIEW_DATA)
         with self.study.reading() as session:
-            open_counts: dict[int, int] = {
-                pid: n
-                for pid, n in session.execute(
-                    select(Query.patient_id, func.count())
-                    .where(Query.status == "open")
-                    .group_by(Query.patient_id)
-                ).tuples()
-            }
+            counts = session.execute(
+                select(Query.patient_id, func.count())
+                .where(Query.status == "open")
+                .group_by(Query.patient_id)
+            )
+            open_counts: dict[int, int] = {pid: n for pid, n in counts}  # noqa: C416
             rows = session.execute(
                 select(
                     Patient.id,
@@ -404,7 +402,7 @@ class PatientService:
                     Patient.updated_at,
                     Patient.locked,
                 ).order_by(Patient.id)
-            ).tuples()
+            )
             aead = self.study.keyring.records
             db_uid = self.study.info.db_uid
             out = []

@@ -375,3 +375,13 @@ def _open_unlocked(path: Path, keyring: DataKeyring, user_uid: str) -> OpenStudy
     except BaseException:
         engine.dispose()
         raise
+
+
+def active_usernames(path: Path) -> list[str]:
+    """User names of a study, read without unlocking it (they are not patient data)."""
+    path = path.resolve()
+    inspect_file(path)
+    with _readonly(path) as conn:
+        _read_meta(conn, path)
+        rows = conn.exec_driver_sql("SELECT username FROM users WHERE active ORDER BY username")
+        return [row[0] for row in rows]

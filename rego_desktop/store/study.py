@@ -8,7 +8,6 @@ repositories never commit) or :meth:`OpenStudy.reading`.
 from __future__ import annotations
 
 import errno
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from rego_desktop.auth.roles import UserInfo
 from rego_desktop.crypto.envelope import DataKeyring
-from rego_desktop.errors import DatabaseInUse, StorageFull
+from rego_desktop.errors import DamagedDatabase, DatabaseInUse, StorageFull
 from rego_desktop.study.schema import StudyDefinition
 
 
@@ -95,6 +94,13 @@ def _friendly(path: Path, exc: BaseException | None) -> Exception:
         return DatabaseInUse(
             f"{path} is busy (another rego-desktop window or program is writing); try again."
         )
-    if isinstance(exc, sqlite3.Error | OSError):
-        return StorageFull(f"Could not write {path}: {exc}. Everything saved before is intact.")
-    return StorageFull(f"Could not write {path}. Everything saved before is intact.")
+    if "malformed" in text or "not a database" in text:
+        return DamagedDatabase(f"{path} is damaged; restore it from a backup.")
+    if isinstance(exc, OSError):
+        return StorageFull(
+            f"Could not write {path}: {exc.strerror}. Everything saved before is intact."
+        )
+    return DamagedDatabase(
+        f"{path} could not be read or written ({type(exc).__name__}); "
+        "everything saved before is intact. If this repeats, restore a backup."
+    )

@@ -423,8 +423,26 @@ LAB_TESTS = Form(
                 "bilirubin", "Total bilirubin", "总胆红素", 0, 1000, required=False, units=BILIRUBIN
             ),
             decimal("albumin", "Albumin", "白蛋白", 5, 70, required=False, units=ALBUMIN),
-            decimal("alt", "ALT", "ALT", 0, 20000, decimals=0, required=False, units=ENZYME),
-            decimal("ast", "AST", "AST", 0, 20000, decimals=0, required=False, units=ENZYME),
+            decimal(
+                "alt",
+                "ALT",
+                "丙氨酸氨基转移酶(ALT)",
+                0,
+                20000,
+                decimals=0,
+                required=False,
+                units=ENZYME,
+            ),
+            decimal(
+                "ast",
+                "AST",
+                "天门冬氨酸氨基转移酶(AST)",
+                0,
+                20000,
+                decimals=0,
+                required=False,
+                units=ENZYME,
+            ),
             decimal(
                 "creatinine",
                 "Creatinine",
@@ -435,7 +453,7 @@ LAB_TESTS = Form(
                 required=False,
                 units=CREATININE,
             ),
-            decimal("inr", "INR", "INR", 0.5, 15, decimals=2, required=False),
+            decimal("inr", "INR", "国际标准化比值(INR)", 0.5, 15, decimals=2, required=False),
             decimal("afp", "AFP", "甲胎蛋白(AFP)", 0, 10_000_000, required=False, units=AFP),
             decimal(
                 "pivka_ii",

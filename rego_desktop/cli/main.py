@@ -1,0 +1,70 @@
+"""The ``rego-desktop`` command: no arguments start the GUI, subcommands do the rest.
+
+Exit codes: 0 success, 1 a failure with a one-line explanation, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rego_desktop import __version__
+from rego_desktop.cli import study_commands
+from rego_desktop.errors import RegoError, UsageError
+from rego_desktop.logs import log_bug
+
+PROG = "rego-desktop"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Offline data capture for the regorafenib HCC real-world study. "
+        "Without a command, starts the application window. Passwords come from "
+        "$REGO_PASSWORD or a prompt, never from the command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--demo", action="store_true", help="open a throw-away demo study")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    study_commands.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if not hasattr(args, "run"):
+        from rego_desktop.ui.app import run_gui
+
+        gui_code: int = run_gui(demo=args.demo)
+        return gui_code
+    try:
+        code: int = args.run(args)
+        return code
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except RegoError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing half-saved was kept.", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        path = log_bug(f"unexpected error in {PROG} {args_list[:1]}")
+        print(
+            f"{PROG}: internal error ({type(exc).__name__}); this is a bug. Details are in {path}.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Subcommands that create, fill, recover and audit a site study database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rego_desktop.audit import trail
+from rego_desktop.auth.roles import Role
+from rego_desktop.cli.common import (
+    PASSWORD_ENV,
+    database_arg,
+    new_secret,
+    open_from_args,
+    secret,
+    user_arg,
+)
+from rego_desktop.errors import UsageError
+from rego_desktop.services.users import UserService
+from rego_desktop.store.opening import create_study, recover_access
+
+RECOVERY_NOTICE = """\
+RECOVERY KEY (shown once; print it and keep it locked away from the computer):
+
+    {key}
+
+With it, a forgotten password never loses the study: `rego-desktop recover`.
+"""
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("init", help="create a study database with an administrator")
+    database_arg(p, must_exist=False)
+    p.add_argument("--site", required=True, metavar="CODE", help="site code, e.g. BJ01")
+    p.add_argument("--user", required=True, metavar="NAME", help="administrator user name")
+    p.add_argument("--full-name", default="", metavar="TEXT", help="administrator's full name")
+    p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("demo", help="add realistic synthetic patients (creates the study)")
+    database_arg(p, must_exist=False)
+    p.add_argument("--patients", required=True, type=_count, metavar="N")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+    p.add_argument("--site", default="DEMO", metavar="CODE", help="site code if created")
+    user_arg(p)
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("audit", help="print or verify the audit trail")
+    database_arg(p)
+    user_arg(p)
+    p.add_argument("--verify", action="store_true", help="check the chain; exit 1 if broken")
+    p.add_argument("--subject", metavar="CODE", help="only this subject's entries")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=cmd_audit)
+
+    p = sub.add_parser("recover", help="set a new password with the recovery key")
+    database_arg(p)
+    p.add_argument("--user", required=True, metavar="NAME")
+    p.set_defaults(run=cmd_recover)
+
+    p = sub.add_parser("users", help="list users, or add one (administrators)")
+    database_arg(p)
+    user_arg(p)
+    p.add_argument("--add", metavar="NAME", help="user name to add")
+    p.add_argument("--role", choices=[r.value for r in Role], help="role of the new user")
+    p.add_argument("--full-name", default="", metavar="TEXT")
+    p.set_defaults(run=cmd_users)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError("give 1 to 100000 patients")
+    return value
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    password = new_secret(PASSWORD_ENV, f"New password for {args.user}: ")
+    created = create_study(args.db, args.site, args.user, password, full_name=args.full_name)
+    created.study.close()
+    print(f"Created study database {args.db} for site {created.study.info.site_code}.")
+    print(RECOVERY_NOTICE.format(key=created.recovery_key))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rego_desktop.demo.generator import generate
+
+    db: Path = args.db
+    if db.exists():
+        study = open_from_args(args)
+    else:
+        username = args.user or "admin"
+        password = new_secret(PASSWORD_ENV, f"New password for {username}: ")
+        created = create_study(db, args.site, username, password, full_name="Demo administrator")
+        study = created.study
+        print(f"Created demo study {db} (user {username}).")
+        print(RECOVERY_NOTICE.format(key=created.recovery_key))
+    try:
+
+        def progress(done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                print(f"\r{done}/{total} patients", end="", file=sys.stderr, flush=True)
+
+        report = generate(study, args.patients, seed=args.seed, progress=progress)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print(f"Added {report.patients} demo patients to {db}.")
+    finally:
+        study.close()
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    study = open_from_args(args)
+    try:
+        with study.reading() as session:
+            if args.verify:
+                count, problems = trail.verify(session, study.keyring)
+                if args.json:
+                    print(
+                        json.dumps(
+                            {
+                                "entries": count,
+                                "intact": not problems,
+                                "problems": [p.__dict__ for p in problems],
+                            },
+                            indent=2,
+                        )
+                    )
+                elif problems:
+                    print(f"Audit trail BROKEN ({len(problems)} problem(s) in {count} entries):")
+                    for problem in problems:
+                        print(f"  {problem.message}")
+                else:
+                    print(f"Audit trail intact: {count} entries, chain verified.")
+                return 1 if problems else 0
+            records = trail.read(session, study.keyring, study.info.db_uid, args.subject)
+    finally:
+        study.close()
+    if args.json:
+        print(json.dumps([_audit_json(r) for r in records], ensure_ascii=False, indent=2))
+    else:
+        for record in records:
+            print(_audit_line(record))
+    return 0
+
+
+def _audit_json(r: trail.AuditRecord) -> dict[str, Any]:
+    return {
+        "seq": r.seq,
+        "at": r.at.isoformat(),
+        "user": r.username,
+        "action": r.action,
+        "subject": r.subject_code,
+        "form": r.form_id,
+        "item": r.item_uid,
+        "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in r.changes],
+        "reason": r.reason,
+        "details": r.details,
+    }
+
+
+def _audit_line(r: trail.AuditRecord) -> str:
+    head = f"#{r.seq:<6} {r.at:%Y-%m-%d %H:%M:%S}Z  {r.username:<12} {r.action:<16}"
+    where = " ".join(x for x in (r.subject_code, r.form_id, r.item_uid) if x)
+    parts = [head, where]
+    if r.changes:
+        parts.append("; ".join(f"{c.field}: {c.old!r} -> {c.new!r}" for c in r.changes))
+    if r.details:
+        parts.append(", ".join(f"{k}={v}" for k, v in r.details.items()))
+    if r.reason:
+        parts.append(f"reason: {r.reason}")
+    return "  ".join(p for p in parts if p)
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    key = secret("REGO_RECOVERY_KEY", "Recovery key: ")
+    password = new_secret("REGO_NEW_PASSWORD", f"New password for {args.user}: ")
+    study = recover_access(args.db, key, args.user, password)
+    study.close()
+    print(f"New password set for {args.user}; the old one no longer works.")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    if args.add and not args.role:
+        raise UsageError("--add needs --role (" + ", ".join(r.value for r in Role) + ").")
+    study = open_from_args(args)
+    try:
+        service = UserService(study)
+        if args.add:
+            password = new_secret("REGO_NEW_PASSWORD", f"Password for {args.add}: ")
+            service.add_user(args.add, args.full_name or args.add, Role(args.role), password)
+            print(f"Added {args.add} ({args.role}).")
+        for row in service.list_users():
+            state = "" if row.active else " (inactive)"
+            print(f"{row.username:<16} {row.role.value:<14} {row.full_name}{state}")
+    finally:
+        study.close()
+    return 0
+
