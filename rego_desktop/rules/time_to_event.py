@@ -1,0 +1,158 @@
+"""Overall survival, progression-free survival and time to progression, per patient.
+
+Every time is counted from the first dose of regorafenib as day 1, inclusively, the
+ADaM convention (``AVAL = ADT - STARTDT + 1``): a patient who died on the day of the
+first dose has OS = 1 day. Months are days / 30.4375.
+
+Events and censoring (design.md section 4, with the choices the protocol leaves open):
+
+- **OS**: event = death from any cause. Alive or lost patients are censored at the last
+  date known alive: the last follow-up, or a later assessment or progression date if
+  the record holds one (a follow-up date older than a scan is stale).
+- **PFS**: event = first progression or death, whichever is first. Otherwise censored at
+  the last tumour assessment; without any assessment, at the last follow-up.
+- **TTP**: event = first progression. Everyone else, including patients who died without
+  progression, is censored at the last tumour assessment (the last time freedom from
+  progression was shown), else at the last follow-up, else at the date of death.
+  Censoring a death at the death date instead would credit unassessed time.
+
+All dates must be on or after the first dose and none after the death date; otherwise
+``ValueError`` (the CRF's hard checks refuse such dates, so this is a bug guard). A
+patient without the dates needed gets :class:`NotComputable` naming them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from rego_desktop.rules.dates import study_day
+from rego_desktop.rules.derived import Computed, Derived, NotComputable
+
+DAYS_PER_MONTH = 30.4375
+
+Basis = Literal["death", "progression", "last_follow_up", "last_assessment"]
+
+
+@dataclass(frozen=True, slots=True)
+class SurvivalDates:
+    """The dates one patient's endpoints are computed from; ``None`` when not known."""
+
+    first_dose: date | None
+    death: date | None = None
+    progression: date | None = None
+    last_follow_up: date | None = None
+    last_assessment: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimeToEvent:
+    """Days from the first dose (day 1) to ``on``, and whether ``on`` is the event."""
+
+    days: int
+    event: bool
+    on: date
+    basis: Basis
+
+    @property
+    def censored(self) -> bool:
+        return not self.event
+
+    @property
+    def months(self) -> float:
+        return self.days / DAYS_PER_MONTH
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """OS, PFS and TTP of one patient."""
+
+    os: Derived[TimeToEvent]
+    pfs: Derived[TimeToEvent]
+    ttp: Derived[TimeToEvent]
+
+
+def _validated(dates: SurvivalDates) -> date | None:
+    """The first dose after checking every other date against it and against death."""
+    first = dates.first_dose
+    others = {
+        "death": dates.death,
+        "progression": dates.progression,
+        "last follow-up": dates.last_follow_up,
+        "last assessment": dates.last_assessment,
+    }
+    for name, on in others.items():
+        if on is None:
+            continue
+        if first is not None and on < first:
+            raise ValueError(f"{name} {on.isoformat()} is before the first dose {first}")
+        if dates.death is not None and on > dates.death:
+            raise ValueError(f"{name} {on.isoformat()} is after death on {dates.death}")
+    return first
+
+
+def _at(first_dose: date, on: date, *, event: bool, basis: Basis) -> Computed[TimeToEvent]:
+    return Computed(TimeToEvent(study_day(on, first_dose), event, on, basis))
+
+
+def _censor_at_assessment(first_dose: date, dates: SurvivalDates) -> Derived[TimeToEvent]:
+    if dates.last_assessment is not None:
+        return _at(first_dose, dates.last_assessment, event=False, basis="last_assessment")
+    if dates.last_follow_up is not None:
+        return _at(first_dose, dates.last_follow_up, event=False, basis="last_follow_up")
+    return NotComputable(("last_assessment or last_follow_up",))
+
+
+def overall_survival(dates: SurvivalDates) -> Derived[TimeToEvent]:
+    """OS: death is the event; otherwise censored at the last date known alive."""
+    first = _validated(dates)
+    if first is None:
+        return NotComputable(("first_dose",))
+    if dates.death is not None:
+        return _at(first, dates.death, event=True, basis="death")
+    candidates: tuple[tuple[date | None, Basis], ...] = (
+        (dates.last_follow_up, "last_follow_up"),
+        (dates.last_assessment, "last_assessment"),
+        (dates.progression, "progression"),
+    )
+    known_alive = [(on, basis) for on, basis in candidates if on is not None]
+    if not known_alive:
+        return NotComputable(("death or last_follow_up",))
+    # max() keeps the first of equal dates, so a tie is reported as the last follow-up.
+    on, basis = max(known_alive, key=lambda item: item[0])
+    return _at(first, on, event=False, basis=basis)
+
+
+def progression_free_survival(dates: SurvivalDates) -> Derived[TimeToEvent]:
+    """PFS: first progression or death; otherwise censored at the last assessment."""
+    first = _validated(dates)
+    if first is None:
+        return NotComputable(("first_dose",))
+    if dates.progression is not None:
+        return _at(first, dates.progression, event=True, basis="progression")
+    if dates.death is not None:
+        return _at(first, dates.death, event=True, basis="death")
+    return _censor_at_assessment(first, dates)
+
+
+def time_to_progression(dates: SurvivalDates) -> Derived[TimeToEvent]:
+    """TTP: first progression; deaths without progression are censored, not events."""
+    first = _validated(dates)
+    if first is None:
+        return NotComputable(("first_dose",))
+    if dates.progression is not None:
+        return _at(first, dates.progression, event=True, basis="progression")
+    censored = _censor_at_assessment(first, dates)
+    if isinstance(censored, NotComputable) and dates.death is not None:
+        return _at(first, dates.death, event=False, basis="death")
+    return censored
+
+
+def time_to_events(dates: SurvivalDates) -> Endpoints:
+    """All three endpoints at once."""
+    return Endpoints(
+        os=overall_survival(dates),
+        pfs=progression_free_survival(dates),
+        ttp=time_to_progression(dates),
+    )
