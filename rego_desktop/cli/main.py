@@ -15,6 +15,8 @@ from rego_desktop.errors import RegoError, UsageError
 from rego_desktop.logs import log_bug
 
 PROG = "rego-desktop"
+# Each module adds its subcommands with register(subparsers).
+COMMAND_MODULES = (study_commands,)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--demo", action="store_true", help="open a throw-away demo study")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
-    study_commands.register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 
