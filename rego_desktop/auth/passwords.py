@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from rego_desktop.study.schema import Label
+
 MIN_LENGTH = 10
 
-RULES_TEXT = (
-    f"At least {MIN_LENGTH} characters, with letters and digits, and not containing the user name."
+RULES = Label(
+    f"At least {MIN_LENGTH} characters, with letters and digits, and not containing the user name.",
+    f"至少{MIN_LENGTH}个字符,须同时包含字母和数字,且不能包含用户名。",
 )
 
 

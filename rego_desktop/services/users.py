@@ -170,6 +170,9 @@ class UserService:
         if key != self.study.keyring.data_key:
             raise AuthenticationError("Wrong password.")
 
+    def current_user(self, session: Session) -> User:
+        return self._get(session, self.study.user.username)
+
     def _find(self, session: Session, username: str) -> User | None:
         return session.scalar(
             select(User).where(func.lower(User.username) == username.strip().lower())

@@ -97,8 +97,12 @@ def create_study(
     *,
     full_name: str = "",
     kdf: ScryptParams = DEFAULT_SCRYPT,
+    recovery_secret: bytes | None = None,
 ) -> CreatedStudy:
-    """Create a new study database with one administrator; returns the recovery key."""
+    """Create a new study database with one administrator; returns the recovery key.
+
+    ``recovery_secret`` lets a set-up wizard show the key before anything is written.
+    """
     site = check_site_code(site_code)
     name = check_username(username)
     check_new_password(password, name)
@@ -107,7 +111,8 @@ def create_study(
     if not path.parent.is_dir():
         raise StudyFileError(f"The folder {path.parent} does not exist.")
     keyring = DataKeyring.generate()
-    recovery_secret = recovery.generate()
+    if recovery_secret is None:
+        recovery_secret = recovery.generate()
     db_uid = new_uid()
     now = utcnow()
     definition = study.CURRENT

@@ -1,0 +1,32 @@
+"""Showing errors: known ones as a friendly message, bugs logged with their stack."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QWidget
+
+from rego_desktop.errors import RegoError
+from rego_desktop.logs import log_bug
+from rego_desktop.ui.messages import MessageService
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Errors", text)
+
+
+def report_exception(parent: QWidget | None, exc: BaseException, messages: MessageService) -> None:
+    if isinstance(exc, RegoError):
+        messages.error(parent, tr("Cannot continue"), str(exc))
+        return
+    try:
+        raise exc
+    except BaseException:
+        path = log_bug("unexpected error in the application window")
+    messages.error(
+        parent,
+        tr("Unexpected error"),
+        tr(
+            "Something went wrong that should not happen (a bug). Nothing saved was lost.\n"
+            "Details for support are in {path}."
+        ).format(path=path),
+    )
