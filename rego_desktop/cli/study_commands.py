@@ -204,4 +204,3 @@ def cmd_users(args: argparse.Namespace) -> int:
     finally:
         study.close()
     return 0
-

@@ -55,7 +55,7 @@ class LoginDialog(QDialog):
         self.messages = messages
         self.operation: Operation | None = None
         self.setWindowTitle(self.tr("rego-desktop – log in"))
-        self.setMinimumWidth(460)
+        self.setMinimumSize(580, 300)
 
         title = QLabel(CURRENT.title.text(language()))
         font = QFont(title.font())
@@ -96,7 +96,6 @@ class LoginDialog(QDialog):
         self.login_button = buttons.addButton(
             self.tr("Log in"), QDialogButtonBox.ButtonRole.AcceptRole
         )
-        self.login_button.setDefault(True)
         self.forgot_button = QPushButton(self.tr("Forgot password…"))
         buttons.addButton(self.forgot_button, QDialogButtonBox.ButtonRole.HelpRole)
         self.other_button = QPushButton(self.tr("Other study…"))
@@ -104,16 +103,22 @@ class LoginDialog(QDialog):
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
+        self.login_button.setAutoDefault(False)
+        self.username.returnPressed.connect(self.password.setFocus)
+        self.password.returnPressed.connect(self.try_login)
         self.forgot_button.clicked.connect(self.recover)
         self.other_button.clicked.connect(self._other)
 
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
         layout.addWidget(title)
         layout.addWidget(where)
         layout.addWidget(self.demo_hint)
         layout.addLayout(form)
         layout.addWidget(self.error)
+        layout.addStretch(1)
         layout.addWidget(buttons)
+        self.password.textEdited.connect(self.error.hide)
         (self.password if username else self.username).setFocus()
 
     def try_login(self) -> None:

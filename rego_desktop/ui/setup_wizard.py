@@ -55,6 +55,11 @@ class _Page(QWizardPage):
         self.setSubTitle(subtitle)
         self.error = error_label()
 
+    def watch(self, *edits: QLineEdit) -> None:
+        """Typing again hides the last complaint."""
+        for edit in edits:
+            edit.textEdited.connect(self.error.hide)
+
     def fail(self, text: str) -> bool:
         self.error.setText(text)
         self.error.show()
@@ -163,6 +168,7 @@ class AdminPage(_Page):
         form.addRow(self.tr("&Repeat password:"), self.repeat)
         form.addRow("", rules)
         form.addRow(self.error)
+        self.watch(self.username, self.full_name, self.password, self.repeat)
 
     def validatePage(self) -> bool:  # noqa: N802
         try:
