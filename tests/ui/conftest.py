@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
 
 from rego_desktop.ui.messages import ScriptedMessages
 from rego_desktop.ui.operations import wait_all
@@ -36,6 +37,14 @@ def settle(rounds: int = 5) -> None:
         wait_all()
         if app is not None:
             app.processEvents()
+
+
+def activate(qtbot: QtBot, widget: QWidget) -> None:
+    """Make the window active, so focus moves (leaving a field) behave as on a desktop."""
+    handle = widget.windowHandle()
+    assert handle is not None
+    handle.requestActivate()
+    qtbot.waitUntil(widget.isActiveWindow, timeout=5000)
 
 
 def snapshot(widget: QWidget, folder: Path, name: str) -> Path:
