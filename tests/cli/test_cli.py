@@ -157,3 +157,16 @@ def test_recover_with_recovery_key(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert run("audit", "--db", str(path), password="Recovered-pass-1").returncode == 0
     assert run("audit", "--db", str(path)).returncode == 1
+
+
+def test_demo_creates_and_fills_a_study(tmp_path: Path) -> None:
+    path = tmp_path / "demo.rego"
+    result = run("demo", "--db", str(path), "--patients", "25", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    assert "Added 25 demo patients" in result.stdout
+    assert "RECOVERY KEY" in result.stdout
+    result = run("demo", "--db", str(path), "--patients", "5")
+    assert result.returncode == 0, result.stderr
+    result = run("audit", "--db", str(path), "--verify")
+    assert result.returncode == 0
+    assert "Audit trail intact" in result.stdout
