@@ -230,6 +230,13 @@ class CasebookWindow(QMainWindow):
                 elif status is FormStatus.INCOMPLETE:
                     item.setForeground(1, Qt.GlobalColor.darkYellow)
                 top.addChild(item)
+                if form.repeating and self.book is not None:
+                    for entry in self.book.items(form.id):
+                        cells = entry_summary(self.study.definition, form, entry)
+                        child = QTreeWidgetItem([" · ".join(c for c in cells[:3] if c), ""])
+                        child.setData(0, FORM_ROLE, form.id)
+                        child.setData(0, ITEM_ROLE, entry.item_uid)
+                        item.addChild(child)
             top.setExpanded(True)
         self.tree.resizeColumnToContents(1)
 
@@ -249,6 +256,11 @@ class CasebookWindow(QMainWindow):
                     self.tree.setCurrentItem(child)
                     return
 
+    def current_entry(self) -> str | None:
+        item = self.tree.currentItem()
+        value = item.data(0, ITEM_ROLE) if item is not None else None
+        return str(value) if value else None
+
     def _show_selected(self) -> None:
         form_id = self.current_form()
         if form_id is None or self.book is None:
@@ -258,6 +270,7 @@ class CasebookWindow(QMainWindow):
         editable = self.study.user.can(Permission.EDIT_DATA) and not self.book.locked
         if form.repeating:
             self._show_entries(form)
+            self._select_entry_row(self.current_entry())
         else:
             self._show_single(form)
         self.edit_button.setEnabled(editable)
@@ -298,6 +311,15 @@ class CasebookWindow(QMainWindow):
         if entries:
             self.content.selectRow(0)
 
+    def _select_entry_row(self, item_uid: str | None) -> None:
+        if item_uid is None:
+            return
+        for row in range(self.content.rowCount()):
+            cell = self.content.item(row, 0)
+            if cell is not None and cell.data(ITEM_ROLE) == item_uid:
+                self.content.selectRow(row)
+                return
+
     # -- editing ---------------------------------------------------------------------
 
     def _activate(self, item: QTreeWidgetItem) -> None:
@@ -305,6 +327,10 @@ class CasebookWindow(QMainWindow):
         if not form_id:
             return
         form = self.study.definition.form(str(form_id))
+        entry = item.data(0, ITEM_ROLE)
+        if entry:
+            self.open_form(form, str(entry))
+            return
         if form.repeating and self.content.rowCount():
             self.content.setFocus()
             self.content.selectRow(0)

@@ -10,13 +10,9 @@ from rego_desktop.logs import log_bug
 from rego_desktop.ui.messages import MessageService
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Errors", text)
-
-
 def report_exception(parent: QWidget | None, exc: BaseException, messages: MessageService) -> None:
     if isinstance(exc, RegoError):
-        messages.error(parent, tr("Cannot continue"), str(exc))
+        messages.error(parent, QCoreApplication.translate("Errors", "Cannot continue"), str(exc))
         return
     try:
         raise exc
@@ -24,9 +20,10 @@ def report_exception(parent: QWidget | None, exc: BaseException, messages: Messa
         path = log_bug("unexpected error in the application window")
     messages.error(
         parent,
-        tr("Unexpected error"),
-        tr(
+        QCoreApplication.translate("Errors", "Unexpected error"),
+        QCoreApplication.translate(
+            "Errors",
             "Something went wrong that should not happen (a bug). Nothing saved was lost.\n"
-            "Details for support are in {path}."
+            "Details for support are in {path}.",
         ).format(path=path),
     )

@@ -30,10 +30,6 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PatientTableModel", text)
-
-
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -44,37 +40,47 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("subject", lambda: _tr("Subject"), lambda r: r.subject_code, lambda r: r.subject_code),
-    Column("name", lambda: _tr("Name"), lambda r: r.name, lambda r: r.name.casefold()),
+    Column(
+        "subject",
+        lambda: QCoreApplication.translate("PatientTableModel", "Subject"),
+        lambda r: r.subject_code,
+        lambda r: r.subject_code,
+    ),
+    Column(
+        "name",
+        lambda: QCoreApplication.translate("PatientTableModel", "Name"),
+        lambda r: r.name,
+        lambda r: r.name.casefold(),
+    ),
     Column(
         "record",
-        lambda: _tr("Record no."),
+        lambda: QCoreApplication.translate("PatientTableModel", "Record no."),
         lambda r: r.record_number,
         lambda r: r.record_number,
     ),
     Column(
         "status",
-        lambda: _tr("Status"),
+        lambda: QCoreApplication.translate("PatientTableModel", "Status"),
         lambda r: r.status.label.text(language()),
         lambda r: list(PatientStatus).index(r.status),
     ),
     Column(
         "forms",
-        lambda: _tr("Forms complete"),
+        lambda: QCoreApplication.translate("PatientTableModel", "Forms complete"),
         lambda r: f"{r.forms_complete} / {r.forms_total}",
         lambda r: r.forms_complete,
         align_right=True,
     ),
     Column(
         "queries",
-        lambda: _tr("Open queries"),
+        lambda: QCoreApplication.translate("PatientTableModel", "Open queries"),
         lambda r: str(r.open_queries) if r.open_queries else "",
         lambda r: r.open_queries,
         align_right=True,
     ),
     Column(
         "changed",
-        lambda: _tr("Last change"),
+        lambda: QCoreApplication.translate("PatientTableModel", "Last change"),
         lambda r: r.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
         lambda r: r.updated_at,
     ),

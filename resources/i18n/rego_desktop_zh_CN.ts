@@ -1,0 +1,804 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AdminPage</name>
+    <message>
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>The first user manages the other accounts. Choose a strong password.</source>
+        <translation>第一个用户负责管理其他账户。请设置一个强密码。</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>用户名(&amp;U):</translation>
+    </message>
+    <message>
+        <source>&amp;Full name:</source>
+        <translation>姓名(&amp;F):</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P):</translation>
+    </message>
+    <message>
+        <source>&amp;Repeat password:</source>
+        <translation>再次输入密码(&amp;R):</translation>
+    </message>
+    <message>
+        <source>Type the administrator's full name.</source>
+        <translation>请输入管理员的姓名。</translation>
+    </message>
+    <message>
+        <source>Password not accepted: {problems}.</source>
+        <translation>密码不符合要求:{problems}。</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>AuditDialog</name>
+    <message>
+        <source>Audit trail of {code}</source>
+        <translation>{code} 的稽查轨迹</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Form</source>
+        <translation>表单</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>Old value</source>
+        <translation>原值</translation>
+    </message>
+    <message>
+        <source>New value</source>
+        <translation>新值</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Audit trail verified: {count} entries, chain intact.</source>
+        <translation>稽查轨迹已验证:共 {count} 条记录,链完整。</translation>
+    </message>
+    <message>
+        <source>AUDIT TRAIL DAMAGED: {problems}</source>
+        <translation>稽查轨迹已损坏:{problems}</translation>
+    </message>
+</context>
+<context>
+    <name>CasebookWindow</name>
+    <message>
+        <source>Screening and baseline</source>
+        <translation>筛选及基线</translation>
+    </message>
+    <message>
+        <source>Treatment period</source>
+        <translation>治疗期</translation>
+    </message>
+    <message>
+        <source>Progression and survival</source>
+        <translation>进展及生存</translation>
+    </message>
+    <message>
+        <source>Form</source>
+        <translation>表单</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>编辑(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Add…</source>
+        <translation>添加(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Delete…</source>
+        <translation>删除(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Casebook</source>
+        <translation>病例报告</translation>
+    </message>
+    <message>
+        <source>Sign casebook…</source>
+        <translation>签署病例报告…</translation>
+    </message>
+    <message>
+        <source>Unlock…</source>
+        <translation>解锁…</translation>
+    </message>
+    <message>
+        <source>Audit trail…</source>
+        <translation>稽查轨迹…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Signed by {name} on {when}: “{meaning}”</source>
+        <translation>{name} 于 {when} 签署:“{meaning}”</translation>
+    </message>
+    <message>
+        <source>none entered</source>
+        <translation>未录入</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entries</source>
+        <translation>
+            <numerusform>%n 条</numerusform></translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation>未完成</translation>
+    </message>
+    <message>
+        <source>not started</source>
+        <translation>未开始</translation>
+    </message>
+    <message>
+        <source>complete</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Read-only</source>
+        <translation>只读</translation>
+    </message>
+    <message>
+        <source>This casebook cannot be changed (signed and locked, or your role).</source>
+        <translation>此病例报告不能修改(已签名锁定,或您的角色无此权限)。</translation>
+    </message>
+    <message>
+        <source>Delete entry</source>
+        <translation>删除条目</translation>
+    </message>
+    <message>
+        <source>Why is this {what} deleted? (kept in the audit trail)</source>
+        <translation>为何删除此{what}?(记录在稽查轨迹中)</translation>
+    </message>
+    <message>
+        <source>Sign casebook</source>
+        <translation>签署病例报告</translation>
+    </message>
+    <message>
+        <source>The casebook is not complete yet. Finish: {forms}</source>
+        <translation>病例报告尚未完成。请完成:{forms}</translation>
+    </message>
+    <message>
+        <source>Sign casebook {code}</source>
+        <translation>签署病例报告 {code}</translation>
+    </message>
+    <message>
+        <source>Signing…</source>
+        <translation>正在签署…</translation>
+    </message>
+    <message>
+        <source>Unlock casebook {code}</source>
+        <translation>解锁病例报告 {code}</translation>
+    </message>
+    <message>
+        <source>Unlocking revokes the signature. The reason is kept in the audit trail.</source>
+        <translation>解锁将撤销签名。原因将记录在稽查轨迹中。</translation>
+    </message>
+    <message>
+        <source>Unlocking…</source>
+        <translation>正在解锁…</translation>
+    </message>
+    <message>
+        <source>Audit trail</source>
+        <translation>稽查轨迹</translation>
+    </message>
+</context>
+<context>
+    <name>CenterKeyPage</name>
+    <message>
+        <source>Coordinating center key</source>
+        <translation>协调中心密钥</translation>
+    </message>
+    <message>
+        <source>Transfer files are encrypted to the coordinating center's public key. Import the key file they sent you, and compare the fingerprint with them by phone. You can also do this later.</source>
+        <translation>传输文件使用协调中心的公钥加密。请导入协调中心发给您的密钥文件,并通过电话与对方核对指纹。也可以稍后再做。</translation>
+    </message>
+    <message>
+        <source>(optional)</source>
+        <translation>(可选)</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>浏览(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>&amp;Key file:</source>
+        <translation>密钥文件(&amp;K):</translation>
+    </message>
+    <message>
+        <source>Fingerprint:</source>
+        <translation>指纹:</translation>
+    </message>
+    <message>
+        <source>Coordinating center public key</source>
+        <translation>协调中心公钥</translation>
+    </message>
+    <message>
+        <source>Key files (*.json)</source>
+        <translation>密钥文件 (*.json)</translation>
+    </message>
+</context>
+<context>
+    <name>DatabasePage</name>
+    <message>
+        <source>Study database</source>
+        <translation>研究数据库</translation>
+    </message>
+    <message>
+        <source>Where the encrypted study database is kept on this computer. The default is your user data folder.</source>
+        <translation>加密的研究数据库在本机的存放位置。默认为您的用户数据文件夹。</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>浏览(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>&amp;File:</source>
+        <translation>文件(&amp;F):</translation>
+    </message>
+    <message>
+        <source>Study database (*.rego)</source>
+        <translation>研究数据库 (*.rego)</translation>
+    </message>
+    <message>
+        <source>Choose where to keep the study database.</source>
+        <translation>请选择研究数据库的存放位置。</translation>
+    </message>
+    <message>
+        <source>{path} already exists. Choose a new file name.</source>
+        <translation>{path} 已存在。请选择新的文件名。</translation>
+    </message>
+    <message>
+        <source>The folder {folder} cannot be created: {reason}</source>
+        <translation>无法创建文件夹 {folder}:{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>DateEditor</name>
+    <message>
+        <source>Calendar (F4)</source>
+        <translation>日历 (F4)</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>Cannot continue</source>
+        <translation>无法继续</translation>
+    </message>
+    <message>
+        <source>Unexpected error</source>
+        <translation>意外错误</translation>
+    </message>
+    <message>
+        <source>Something went wrong that should not happen (a bug). Nothing saved was lost.
+Details for support are in {path}.</source>
+        <translation>发生了不应出现的错误(程序缺陷)。已保存的数据没有丢失。
+供技术支持使用的详细信息位于 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>FormWizard</name>
+    <message>
+        <source>new {item}</source>
+        <translation>新{item}</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Unsaved draft</source>
+        <translation>未保存的草稿</translation>
+    </message>
+    <message>
+        <source>This form has unsaved changes from {when}. Restore them?</source>
+        <translation>此表单有 {when} 未保存的修改。是否恢复?</translation>
+    </message>
+    <message>
+        <source>not computable yet</source>
+        <translation>尚无法计算</translation>
+    </message>
+    <message>
+        <source>Reason for change</source>
+        <translation>修改原因</translation>
+    </message>
+    <message>
+        <source>You changed saved data ({fields}). Why? (kept in the audit trail)</source>
+        <translation>您修改了已保存的数据({fields})。原因是什么?(记录在稽查轨迹中)</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>未保存的修改</translation>
+    </message>
+    <message>
+        <source>{form} has unsaved changes.</source>
+        <translation>{form} 有未保存的修改。</translation>
+    </message>
+</context>
+<context>
+    <name>LockDialog</name>
+    <message>
+        <source>rego-desktop – locked</source>
+        <translation>rego-desktop – 已锁定</translation>
+    </message>
+    <message>
+        <source>The screen was locked. {name} ({user}) is still signed in.</source>
+        <translation>屏幕已锁定。{name}({user})仍处于登录状态。</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P):</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在核对…</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>rego-desktop – log in</source>
+        <translation>rego-desktop – 登录</translation>
+    </message>
+    <message>
+        <source>Study database: {path}</source>
+        <translation>研究数据库:{path}</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>用户名(&amp;U):</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P):</translation>
+    </message>
+    <message>
+        <source>Demo study with synthetic patients. User name: {user}  Password: {pw}</source>
+        <translation>演示研究(虚拟患者)。用户名:{user}  密码:{pw}</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Forgot password…</source>
+        <translation>忘记密码…</translation>
+    </message>
+    <message>
+        <source>Other study…</source>
+        <translation>其他研究…</translation>
+    </message>
+    <message>
+        <source>Type your user name and password.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Unlocking the study…</source>
+        <translation>正在解锁研究…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>rego-desktop – site {site}</source>
+        <translation>rego-desktop – 中心 {site}</translation>
+    </message>
+    <message>
+        <source>Search subject, name or record number (Ctrl+F)</source>
+        <translation>按受试者编号、姓名或病历号搜索 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>All patients</source>
+        <translation>全部患者</translation>
+    </message>
+    <message>
+        <source>Show:</source>
+        <translation>显示:</translation>
+    </message>
+    <message>
+        <source>Site {site} · {name} ({role}) · {path}</source>
+        <translation>中心 {site} · {name}({role}) · {path}</translation>
+    </message>
+    <message>
+        <source>&amp;Study</source>
+        <translation>研究(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;New patient</source>
+        <translation>新建患者(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Open patient</source>
+        <translation>打开患者(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh list</source>
+        <translation>刷新列表(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Lock screen</source>
+        <translation>锁定屏幕(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Log &amp;out</source>
+        <translation>退出登录(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Users…</source>
+        <translation>用户(&amp;U)…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Loading patients…</source>
+        <translation>正在加载患者…</translation>
+    </message>
+    <message>
+        <source>{shown} of {total} patients</source>
+        <translation>显示 {shown} / 共 {total} 名患者</translation>
+    </message>
+    <message>
+        <source>Adding a patient…</source>
+        <translation>正在添加患者…</translation>
+    </message>
+    <message>
+        <source>About rego-desktop</source>
+        <translation>关于 rego-desktop</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordDialog</name>
+    <message>
+        <source>&amp;Reason:</source>
+        <translation>原因(&amp;R):</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P):</translation>
+    </message>
+</context>
+<context>
+    <name>PatientTableModel</name>
+    <message>
+        <source>Subject</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>病历号</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Forms complete</source>
+        <translation>已完成表单</translation>
+    </message>
+    <message>
+        <source>Open queries</source>
+        <translation>未解决质疑</translation>
+    </message>
+    <message>
+        <source>Last change</source>
+        <translation>最近修改</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryDialog</name>
+    <message>
+        <source>Set a new password with the recovery key</source>
+        <translation>使用恢复密钥设置新密码</translation>
+    </message>
+    <message>
+        <source>Type the recovery key printed when the study was set up. It unlocks the study and sets a new password for the user below.</source>
+        <translation>请输入建立研究时打印的恢复密钥。它将解锁研究并为下面的用户设置新密码。</translation>
+    </message>
+    <message>
+        <source>Recovery &amp;key:</source>
+        <translation>恢复密钥(&amp;K):</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>用户名(&amp;U):</translation>
+    </message>
+    <message>
+        <source>&amp;New password:</source>
+        <translation>新密码(&amp;N):</translation>
+    </message>
+    <message>
+        <source>&amp;Repeat password:</source>
+        <translation>再次输入密码(&amp;R):</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+    <message>
+        <source>Unlocking with the recovery key…</source>
+        <translation>正在使用恢复密钥解锁…</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryPage</name>
+    <message>
+        <source>Recovery key</source>
+        <translation>恢复密钥</translation>
+    </message>
+    <message>
+        <source>If every password is forgotten, this key is the only way into the study. It is shown only now: print it or save it to a USB stick, and keep it locked away from this computer.</source>
+        <translation>如果所有密码都被遗忘,此密钥是进入研究的唯一途径。它只显示这一次:请打印或保存到U盘,并与本机分开妥善锁存。</translation>
+    </message>
+    <message>
+        <source>&amp;Print…</source>
+        <translation>打印(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>&amp;Save to file…</source>
+        <translation>保存到文件(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>I have printed or saved the recovery key</source>
+        <translation>我已打印或保存恢复密钥</translation>
+    </message>
+    <message>
+        <source>Save recovery key</source>
+        <translation>保存恢复密钥</translation>
+    </message>
+    <message>
+        <source>Text (*.txt)</source>
+        <translation>文本 (*.txt)</translation>
+    </message>
+</context>
+<context>
+    <name>SectionPage</name>
+    <message>
+        <source>Reason for the deviation (required)</source>
+        <translation>偏离原因(必填)</translation>
+    </message>
+    <message>
+        <source>Computed from other fields; not typed.</source>
+        <translation>由其他字段自动计算,无需输入。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>A new language takes effect when rego-desktop starts again.</source>
+        <translation>新的语言将在 rego-desktop 重新启动后生效。</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L):</translation>
+    </message>
+    <message>
+        <source>&amp;Lock screen after idle:</source>
+        <translation>空闲多久后锁定屏幕(&amp;L):</translation>
+    </message>
+</context>
+<context>
+    <name>SetupWizard</name>
+    <message>
+        <source>Set up rego-desktop</source>
+        <translation>设置 rego-desktop</translation>
+    </message>
+    <message>
+        <source>Create study</source>
+        <translation>创建研究</translation>
+    </message>
+    <message>
+        <source>Creating the study…</source>
+        <translation>正在创建研究…</translation>
+    </message>
+</context>
+<context>
+    <name>SiteApplication</name>
+    <message>
+        <source>Open a study database</source>
+        <translation>打开研究数据库</translation>
+    </message>
+    <message>
+        <source>Study database (*.rego);;All files (*)</source>
+        <translation>研究数据库 (*.rego);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Preparing the demo study…</source>
+        <translation>正在准备演示研究…</translation>
+    </message>
+</context>
+<context>
+    <name>SitePage</name>
+    <message>
+        <source>Your site</source>
+        <translation>您的中心</translation>
+    </message>
+    <message>
+        <source>The site code the coordinating center gave your hospital, e.g. BJ01.</source>
+        <translation>协调中心分配给贵院的中心编号,例如 BJ01。</translation>
+    </message>
+    <message>
+        <source>Study:</source>
+        <translation>研究:</translation>
+    </message>
+    <message>
+        <source>&amp;Site code:</source>
+        <translation>中心编号(&amp;S):</translation>
+    </message>
+</context>
+<context>
+    <name>UserEditor</name>
+    <message>
+        <source>Reset password of {user}</source>
+        <translation>重置 {user} 的密码</translation>
+    </message>
+    <message>
+        <source>Add user</source>
+        <translation>添加用户</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>用户名(&amp;U):</translation>
+    </message>
+    <message>
+        <source>&amp;Full name:</source>
+        <translation>姓名(&amp;F):</translation>
+    </message>
+    <message>
+        <source>&amp;Role:</source>
+        <translation>角色(&amp;R):</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P):</translation>
+    </message>
+    <message>
+        <source>R&amp;epeat password:</source>
+        <translation>再次输入密码(&amp;E):</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>UsersDialog</name>
+    <message>
+        <source>Users</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>&amp;Add user…</source>
+        <translation>添加用户(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Reset password…</source>
+        <translation>重置密码(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>&amp;Deactivate / activate</source>
+        <translation>停用/启用(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Set &amp;role</source>
+        <translation>设置角色(&amp;R)</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+</context>
+</TS>
