@@ -28,7 +28,7 @@ from rego_desktop.ui.widgets import LANGUAGE_PROPERTY
 
 I18N = Path(__file__).resolve().parent.parent.parent / "resources" / "i18n"
 DEMO_USER = "demo"
-DEMO_PASSWORD = "Demo-study-2024"
+DEMO_PASSWORD = "Sample-study-2024"
 DEMO_PATIENTS = 120
 
 
@@ -128,9 +128,7 @@ class SiteApplication(QObject):
         path = self.demo_folder / "demo.rego"
 
         def work(progress: Progress) -> Path:
-            created = create_study(
-                path, "DEMO", DEMO_USER, DEMO_PASSWORD, full_name="Demo investigator"
-            )
+            created = create_study(path, "DEMO", DEMO_USER, DEMO_PASSWORD, full_name="Demo user")
             try:
                 generate(created.study, DEMO_PATIENTS, seed=7, progress=progress)
             finally:
