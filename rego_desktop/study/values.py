@@ -246,11 +246,38 @@ def _parse_number(field: Field, raw: str) -> int | float:
 
 
 def _match_choice(study: StudyDefinition, field: Field, raw: str) -> str:
-    folded = raw.casefold()
-    for value, label in choices(study, field):
+    return match_choice(study, field, raw)
+
+
+def match_choice(study: StudyDefinition, field: Field, raw: str, *, loose: bool = False) -> str:
+    """The code for what was typed: a code, or a label in either language.
+
+    ``loose`` (type-ahead in the GUI) also accepts a fragment of exactly one label,
+    so "reduced" picks "Dose reduced"; a fragment of several labels is refused with
+    the candidates named.
+    """
+    folded = raw.strip().casefold()
+    options = choices(study, field)
+    for value, label in options:
         if folded in (value.casefold(), label.en.casefold(), label.zh.casefold()):
             return value
-    allowed = ", ".join(v for v, _ in choices(study, field))
+    if loose and folded:
+        hits = [
+            (value, label)
+            for value, label in options
+            if folded in label.en.casefold() or folded in label.zh.casefold()
+        ]
+        if len(hits) == 1:
+            return hits[0][0]
+        if hits:
+            names_en = "; ".join(label.en for _, label in hits)
+            names_zh = ";".join(label.zh for _, label in hits)
+            raise FieldProblem(
+                field,
+                f"{raw!r} fits several choices ({names_en}); type more of it.",
+                f"{raw!r}对应多个选项({names_zh}),请输入更完整的内容。",
+            )
+    allowed = ", ".join(v for v, _ in options)
     raise FieldProblem(
         field,
         f"{raw!r} is not one of: {allowed}.",

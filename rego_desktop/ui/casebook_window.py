@@ -204,7 +204,8 @@ class CasebookWindow(QMainWindow):
             entries = self.book.entries.get(form.id, [])
             if not entries:
                 return self.tr("none entered")
-            text = self.tr("%n entries", "", len(entries))
+            count = len(entries)
+            text = self.tr("1 entry") if count == 1 else self.tr("{n} entries").format(n=count)
             if self.book.form_status(form.id) is FormStatus.INCOMPLETE:
                 text += " · " + self.tr("incomplete")
             return text

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QComboBox,
+    QCompleter,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -28,7 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from rego_desktop.study.schema import Field, FieldType, StudyDefinition
-from rego_desktop.study.values import FieldProblem, Quantity, Value, choices, parse_text
+from rego_desktop.study.values import (
+    FieldProblem,
+    Quantity,
+    Value,
+    choices,
+    match_choice,
+    parse_text,
+)
 from rego_desktop.ui.widgets import language
 
 PROBLEM_STYLE = "border: 2px solid #a4262c;"
@@ -225,17 +233,33 @@ class DateEditor(FieldEditor):
 
 
 class ChoiceEditor(FieldEditor):
-    """A code list (or yes/no) as a combo box; typing the first letters selects."""
+    """A code list (or yes/no): type any part of a choice, or open the list (F4).
+
+    Typing "reduced" and leaving the field picks "Dose reduced"; a fragment that fits
+    several choices is refused with the candidates named.
+    """
 
     def __init__(self, study: StudyDefinition, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(study, field, parent)
         self.combo = QComboBox()
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.combo.addItem("", None)
         for value, label in choices(study, field):
             self.combo.addItem(label.text(language()), value)
-        self.combo.setMinimumContentsLength(12)
+        completer = self.combo.completer()
+        if completer is not None:
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.combo.setMinimumContentsLength(14)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.combo.currentIndexChanged.connect(self.edited)
+        self.combo.editTextChanged.connect(self.edited)
+        line = self.combo.lineEdit()
+        if line is not None:
+            self._watch(line)
+            line.editingFinished.connect(self._normalise)
         self._watch(self.combo)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -243,21 +267,40 @@ class ChoiceEditor(FieldEditor):
         layout.addStretch(1)
 
     def value(self) -> Value:
-        data = self.combo.currentData()
-        return str(data) if data is not None else None
+        text = self.combo.currentText().strip()
+        if not text:
+            return None
+        return match_choice(self.study, self.field, text, loose=True)
+
+    def _normalise(self) -> None:
+        """Show the full label of what the typed fragment picked."""
+        try:
+            value = self.value()
+        except FieldProblem:
+            return
+        if value is not None:
+            index = self.combo.findData(value)
+            if index >= 0 and self.combo.currentIndex() != index:
+                self.combo.setCurrentIndex(index)
+            elif index >= 0:
+                self.combo.setEditText(self.combo.itemText(index))
 
     def set_value(self, value: Value) -> None:
         index = self.combo.findData(value) if value is not None else 0
         self.combo.setCurrentIndex(max(0, index))
+        self.combo.setEditText(self.combo.itemText(max(0, index)))
 
     def focus_target(self) -> QWidget:
         return self.combo
 
     def raw(self) -> dict[str, Any]:
-        return {"value": self.combo.currentData()}
+        return {"text": self.combo.currentText()}
 
     def set_raw(self, raw: dict[str, Any]) -> None:
-        self.set_value(raw.get("value"))
+        if "value" in raw:
+            self.set_value(raw.get("value"))
+        else:
+            self.combo.setEditText(str(raw.get("text", "")))
 
 
 class MultiChoiceEditor(FieldEditor):

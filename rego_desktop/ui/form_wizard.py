@@ -192,6 +192,9 @@ class FormWizard(QWizard):
             )
         self.setWindowTitle(f"{casebook.subject_code} · {form.label.text(language())}{entry_text}")
         self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("&Save"))
+        # Enter always means Next (or Save), even when Tab has reached the Back button.
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
+            self.button(which).setAutoDefault(False)
         self.setMinimumSize(720, 520)
         self.pages_in_order = [SectionPage(self, section) for section in form.sections]
         for page in self.pages_in_order:

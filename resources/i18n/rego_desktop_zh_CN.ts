@@ -152,10 +152,13 @@
         <source>none entered</source>
         <translation>未录入</translation>
     </message>
-    <message numerus="yes">
-        <source>%n entries</source>
-        <translation>
-            <numerusform>%n 条</numerusform></translation>
+    <message>
+        <source>1 entry</source>
+        <translation>1 条</translation>
+    </message>
+    <message>
+        <source>{n} entries</source>
+        <translation>{n} 条</translation>
     </message>
     <message>
         <source>incomplete</source>

@@ -37,7 +37,10 @@ def type_into(qtbot: QtBot, wizard: FormWizard, field: str, text: str) -> None:
     target = editor.focus_target()
     target.setFocus()
     if isinstance(editor, ChoiceEditor):
-        qtbot.keyClicks(target, text)
+        line = editor.combo.lineEdit()
+        assert line is not None
+        qtbot.keyClicks(line, text)
+        qtbot.keyClick(line, Qt.Key.Key_Tab)
     else:
         qtbot.keyClicks(target, text)
 
