@@ -10,13 +10,25 @@ import sys
 from collections.abc import Sequence
 
 from rego_desktop import __version__
-from rego_desktop.cli import study_commands
+from rego_desktop.cli import (
+    check_commands,
+    exchange_commands,
+    report_commands,
+    study_commands,
+    summary_commands,
+)
 from rego_desktop.errors import RegoError, UsageError
 from rego_desktop.logs import log_bug
 
 PROG = "rego-desktop"
 # Each module adds its subcommands with register(subparsers).
-COMMAND_MODULES = (study_commands,)
+COMMAND_MODULES = (
+    study_commands,
+    check_commands,
+    summary_commands,
+    exchange_commands,
+    report_commands,
+)
 
 
 class _Parser(argparse.ArgumentParser):

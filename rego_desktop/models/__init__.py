@@ -4,6 +4,7 @@ Import this package (not single modules) so every table is registered on
 ``Base.metadata`` before Alembic compares models with migrations.
 """
 
+from rego_desktop.models import site_keys as site_keys  # registers its tables
 from rego_desktop.models.audit import AuditEntry
 from rego_desktop.models.base import Base, UTCDateTime, new_uid, utcnow
 from rego_desktop.models.patients import Patient, Record

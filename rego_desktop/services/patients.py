@@ -24,6 +24,7 @@ from rego_desktop.audit import trail
 from rego_desktop.audit.trail import FieldChange
 from rego_desktop.auth.roles import Permission
 from rego_desktop.casebook import Casebook, Entry, PatientStatus, applies
+from rego_desktop.checks import hard_problems
 from rego_desktop.errors import CasebookLocked, NotFound, ValidationError
 from rego_desktop.models import Patient, Query, Record, StudyMeta, new_uid, utcnow
 from rego_desktop.store.study import OpenStudy
@@ -68,6 +69,8 @@ class Editor:
         self.study = study
         self.session = session
         self._touched: dict[int, Patient] = {}
+        # Casebooks as this transaction has changed them (autoflush may be off in bulk).
+        self._books: dict[int, Casebook] = {}
 
     def create_patient(self, subject_code: str | None = None) -> str:
         self.study.user.require(Permission.EDIT_DATA)
@@ -132,6 +135,10 @@ class Editor:
             raise CasebookLocked(
                 f"The casebook of {subject_code} is signed and locked; unlock it to make changes."
             )
+        book = self._book(patient)
+        problems = hard_problems(book, form_id, item_uid if form.repeating else None, clean)
+        if problems:
+            raise ValidationError(" ".join(p.message for p in problems))
         if not form.repeating:
             item_uid = SINGLE
         elif item_uid is None:
@@ -190,7 +197,17 @@ class Editor:
             changes=changes,
             reason=reason.strip() if reason else None,
         )
+        entries = book.entries.setdefault(form_id, [])
+        entries[:] = [e for e in entries if e.item_uid != item_uid]
+        entries.append(Entry(item_uid, record.revision, dict(clean), now))
         return item_uid
+
+    def _book(self, patient: Patient) -> Casebook:
+        book = self._books.get(patient.id)
+        if book is None:
+            book = load_casebook(self.study, self.session, patient)
+            self._books[patient.id] = book
+        return book
 
     def delete(self, subject_code: str, form_id: str, item_uid: str, reason: str) -> None:
         """Remove one entry (or a single form's data); the audit keeps the old values."""
@@ -217,6 +234,7 @@ class Editor:
             if old.get(f.id) is not None
         ]
         self.session.delete(record)
+        self._books.pop(patient.id, None)
         self._touch(patient, utcnow())
         trail.append(
             self.session,
@@ -286,10 +304,15 @@ class Editor:
     def finish(self) -> None:
         """Refresh the summaries of every patient changed in this transaction."""
         self.session.flush()
+        # Imported here: the query service builds on this module.
+        from rego_desktop.services.queries import sync_casebook
+
         for patient in self._touched.values():
             book = load_casebook(self.study, self.session, patient)
+            sync_casebook(self.study, self.session, patient, book)
             write_summary(self.study, patient, book)
         self._touched.clear()
+        self._books.clear()
 
 
 def decrypt_record(study: OpenStudy, patient_uid: str, record: Record) -> dict[str, Value]:

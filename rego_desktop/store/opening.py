@@ -45,6 +45,7 @@ from rego_desktop.errors import (
     StudyFileError,
     ValidationError,
 )
+from rego_desktop.exchange.site_keys import add_site_key
 from rego_desktop.models import KeySlot, StudyMeta, User, new_uid, utcnow
 from rego_desktop.store import migrate
 from rego_desktop.store.engine import make_engine
@@ -155,12 +156,18 @@ def create_study(
             )
             session.add(_slot_row(slot_uid, "recovery", None, wrapped))
             info = user_info(admin)
+            site_key = add_site_key(session, keyring, info, db_uid, site, audit=False)
             trail.append(
                 session,
                 keyring,
                 info,
                 "study.create",
-                details={"site": site, "study": definition.id, "version": definition.version},
+                details={
+                    "site": site,
+                    "study": definition.id,
+                    "version": definition.version,
+                    "site_key": site_key.fingerprint,
+                },
             )
     except BaseException:
         engine.dispose()
@@ -225,7 +232,11 @@ def inspect_file(path: Path) -> None:
     change_counter, pages = struct.unpack(">II", header[24:32])
     (valid_for,) = struct.unpack(">I", header[92:96])
     size = path.stat().st_size
-    if pages and change_counter == valid_for and size < pages * page_size:
+    wal = Path(str(path) + "-wal")
+    # With a write-ahead log, an interrupted checkpoint can leave the header ahead of the
+    # file; SQLite completes it from the log, so only a file without one is judged here.
+    pending_log = wal.exists() and wal.stat().st_size > 0
+    if pages and change_counter == valid_for and size < pages * page_size and not pending_log:
         raise DamagedDatabase(
             f"{path} is damaged: it is shorter than it should be (truncated copy?). "
             "Restore it from a backup."

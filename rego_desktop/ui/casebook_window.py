@@ -156,7 +156,15 @@ class CasebookWindow(QMainWindow):
         self.unlock_action = action(
             self.tr("Unlock…"), self.unlock, None, user.can(Permission.UNLOCK)
         )
+        action(self.tr("Queries…"), self.show_queries, "Ctrl+Shift+Q", True)
         action(self.tr("Audit trail…"), self.show_audit, "Ctrl+Shift+A", True)
+        action(self.tr("Print summary…"), self.print_summary, "Ctrl+P", True)
+        action(
+            self.tr("Save summary as PDF…"),
+            self.save_summary,
+            None,
+            user.can(Permission.EXPORT),
+        )
         action(self.tr("Close"), self.close, "Esc", True)
         insert = QAction(self)
         insert.setShortcut(QKeySequence(Qt.Key.Key_Insert))
@@ -475,6 +483,29 @@ class CasebookWindow(QMainWindow):
     def _after_signature(self, _result: object) -> None:
         self.reload()
         self.changed.emit()
+
+    def show_queries(self) -> None:
+        from rego_desktop.ui.queries_view import QueriesDialog
+
+        QueriesDialog(self.study, self.messages, self.subject_code, self).exec()
+        self.reload()
+        self.changed.emit()
+
+    def print_summary(self) -> None:
+        from rego_desktop.ui.print_casebook import print_casebook
+
+        try:
+            print_casebook(self, self.study, self.subject_code, language=language())
+        except RegoError as exc:
+            self.messages.error(self, self.tr("Print summary"), str(exc))
+
+    def save_summary(self) -> None:
+        from rego_desktop.ui.print_casebook import save_casebook_pdf
+
+        try:
+            save_casebook_pdf(self, self.study, self.subject_code, language=language())
+        except RegoError as exc:
+            self.messages.error(self, self.tr("Save summary as PDF"), str(exc))
 
     def show_audit(self) -> None:
         from rego_desktop.ui.audit_view import AuditDialog

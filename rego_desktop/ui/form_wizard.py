@@ -11,8 +11,7 @@ Signals: ``saved(str)`` with the entry's item uid after a successful save.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -58,10 +58,10 @@ class FindingLike(Protocol):
     def rule(self) -> str: ...
 
 
-# (casebook with the draft entry, form id, item uid) -> findings for that entry
-Checker = Callable[[Casebook, str, str], Sequence[FindingLike]]
-# (casebook with the draft entry, form id, item uid) -> {field id: display text}
-Deriver = Callable[[Casebook, str, str], dict[str, str]]
+# (saved casebook, form id, item uid or None for a new entry, typed values) -> findings
+Checker = Callable[[Casebook, str, str | None, Mapping[str, Value]], Sequence[FindingLike]]
+# (saved casebook, form id, item uid or None, typed values) -> {field id: display text}
+Deriver = Callable[[Casebook, str, str | None, Mapping[str, Value]], dict[str, str]]
 # after saving: (subject, form, item uid, {rule+field: reason}) answers deviations
 Answerer = Callable[[str, str, str, dict[tuple[str, str | None], str]], None]
 
@@ -194,7 +194,9 @@ class FormWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("&Save"))
         # Enter always means Next (or Save), even when Tab has reached the Back button.
         for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.CancelButton):
-            self.button(which).setAutoDefault(False)
+            button = self.button(which)
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
         self.setMinimumSize(720, 520)
         self.pages_in_order = [SectionPage(self, section) for section in form.sections]
         for page in self.pages_in_order:
@@ -265,26 +267,6 @@ class FormWizard(QWizard):
         values, problems = self.parsed()
         return bool(problems) or values != {k: v for k, v in self.original.items() if v is not None}
 
-    def draft_casebook(self, values: dict[str, Value]) -> Casebook:
-        """The casebook as it would be with this entry saved (for checks and derivations)."""
-        item = self.item_uid or NEW_ENTRY
-        entries = {k: list(v) for k, v in self.casebook.entries.items()}
-        others = [e for e in entries.get(self.form.id, []) if e.item_uid != item]
-        revision = 0
-        for e in entries.get(self.form.id, []):
-            if e.item_uid == item:
-                revision = e.revision
-        updated = dt.datetime.now(dt.UTC)
-        others.append(Entry(item if self.form.repeating else "", revision, values, updated))
-        entries[self.form.id] = others
-        return Casebook(
-            self.definition,
-            self.casebook.subject_code,
-            self.casebook.patient_uid,
-            self.casebook.locked,
-            entries,
-        )
-
     # -- reactions -------------------------------------------------------------------
 
     def mark_dirty(self) -> None:
@@ -306,6 +288,7 @@ class FormWizard(QWizard):
         self.refresh_derived()
 
     def on_left(self, field: Field) -> None:
+        """Leaving a field: an impossible value or a finding about it shows at once."""
         row = self.rows[field.id]
         if row.editor is None or not row.editor.isEnabled():
             return
@@ -314,7 +297,19 @@ class FormWizard(QWizard):
         except FieldProblem as exc:
             self.show_note(row, exc.label.text(language()), error=True)
             return
-        self.clear_note(row)
+        values, problems = self.parsed()
+        if problems:
+            self.clear_note(row)
+            return
+        mine = [f for f in self._run_checks(values) if f.field == field.id]
+        if not mine:
+            self.clear_note(row)
+            row.reason.hide()
+            return
+        worst = min(mine, key=lambda f: ("error", "deviation", "warning").index(f.severity))
+        text = worst.message_zh if language().startswith("zh") else worst.message
+        self.show_note(row, text, error=worst.severity == "error")
+        row.reason.setVisible(worst.severity == "deviation")
 
     def refresh_applicability(self) -> None:
         values, _ = self.parsed()
@@ -331,7 +326,7 @@ class FormWizard(QWizard):
         if self.deriver is None:
             return
         values, _ = self.parsed()
-        texts = self.deriver(self.draft_casebook(values), self.form.id, self.item_uid or NEW_ENTRY)
+        texts = self.deriver(self.casebook, self.form.id, self.item_uid, values)
         for field_id, row in self.rows.items():
             if row.derived is not None:
                 row.derived.setText(texts.get(field_id) or self.tr("not computable yet"))
@@ -376,11 +371,13 @@ class FormWizard(QWizard):
             if finding.severity == "error":
                 self.show_note(row, text, error=True)
                 first = first or row
-            else:
+            elif finding.severity == "deviation":
                 self.show_note(row, text, error=False)
                 row.reason.show()
                 if not row.reason.text().strip():
                     first = first or row
+            elif not row.note.isVisible():
+                self.show_note(row, text, error=False)
         if first is not None:
             if first.reason.isVisible() and not first.reason.text().strip():
                 first.reason.setFocus()
@@ -392,7 +389,7 @@ class FormWizard(QWizard):
     def _run_checks(self, values: dict[str, Value]) -> Sequence[FindingLike]:
         if self.checker is None:
             return ()
-        return self.checker(self.draft_casebook(values), self.form.id, self.item_uid or NEW_ENTRY)
+        return self.checker(self.casebook, self.form.id, self.item_uid, values)
 
     def _focus(self, row: FieldRow) -> None:
         for page_id in self.pageIds():
@@ -434,7 +431,7 @@ class FormWizard(QWizard):
         deviation_reasons: dict[tuple[str, str | None], str] = {
             (f.rule, f.field): self.rows[f.field].reason.text().strip()
             for f in self.findings
-            if f.severity != "error" and f.field in self.rows
+            if f.severity == "deviation" and f.field in self.rows
         }
         service = PatientService(self.study)
         subject, form_id, item_uid, answerer = (

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self.service = PatientService(study)
         self.operation: Operation | None = None
         self.casebooks: dict[str, QWidget] = {}
+        self.dashboard: QWidget | None = None
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("rego-desktop – site {site}").format(site=study.info.site_code))
         self.resize(1100, 680)
@@ -139,6 +140,9 @@ class MainWindow(QMainWindow):
         study_menu.addAction(self.new_action)
         study_menu.addAction(self._action(self.tr("&Open patient"), self._open_current, "Ctrl+O"))
         study_menu.addAction(self._action(self.tr("&Refresh list"), self.refresh, "F5"))
+        study_menu.addAction(
+            self._action(self.tr("Endpoint &summary…"), self.open_dashboard, "Ctrl+Shift+E")
+        )
         study_menu.addSeparator()
         study_menu.addAction(self._action(self.tr("&Lock screen"), self.lock_requested, "Ctrl+L"))
         study_menu.addAction(self._action(self.tr("Log &out"), self.logout_requested))
@@ -147,6 +151,7 @@ class MainWindow(QMainWindow):
         self.addAction(find)
 
         tools = self.menuBar().addMenu(self.tr("&Tools"))
+        tools.addAction(self._action(self.tr("&Queries…"), self.show_queries, "Ctrl+Shift+Q"))
         users = self._action(self.tr("&Users…"), self.manage_users)
         users.setEnabled(self.study.user.can(Permission.MANAGE_USERS))
         tools.addAction(users)
@@ -257,6 +262,23 @@ class MainWindow(QMainWindow):
         window.show()
         window.raise_()
         window.activateWindow()
+
+    def open_dashboard(self) -> None:
+        from rego_desktop.ui.dashboard import Dashboard
+
+        if self.dashboard is None or not self.dashboard.isVisible():
+            self.dashboard = Dashboard(self.study, self.messages, self)
+        self.dashboard.show()
+        self.dashboard.raise_()
+        self.dashboard.activateWindow()
+
+    def show_queries(self) -> None:
+        from rego_desktop.ui.queries_view import QueriesDialog
+
+        dialog = QueriesDialog(self.study, self.messages, None, self)
+        dialog.open_subject.connect(self.open_patient)
+        dialog.exec()
+        self.refresh()
 
     def manage_users(self) -> None:
         from rego_desktop.ui.users_dialog import UsersDialog

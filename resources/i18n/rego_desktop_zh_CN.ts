@@ -137,8 +137,20 @@
         <translation>解锁…</translation>
     </message>
     <message>
+        <source>Queries…</source>
+        <translation>质疑…</translation>
+    </message>
+    <message>
         <source>Audit trail…</source>
         <translation>稽查轨迹…</translation>
+    </message>
+    <message>
+        <source>Print summary…</source>
+        <translation>打印摘要…</translation>
+    </message>
+    <message>
+        <source>Save summary as PDF…</source>
+        <translation>将摘要另存为PDF…</translation>
     </message>
     <message>
         <source>Close</source>
@@ -225,6 +237,14 @@
         <translation>正在解锁…</translation>
     </message>
     <message>
+        <source>Print summary</source>
+        <translation>打印摘要</translation>
+    </message>
+    <message>
+        <source>Save summary as PDF</source>
+        <translation>将摘要另存为PDF</translation>
+    </message>
+    <message>
         <source>Audit trail</source>
         <translation>稽查轨迹</translation>
     </message>
@@ -304,6 +324,13 @@
     <message>
         <source>Calendar (F4)</source>
         <translation>日历 (F4)</translation>
+    </message>
+</context>
+<context>
+    <name>EditChecks</name>
+    <message>
+        <source>not computable (missing: {missing})</source>
+        <translation>无法计算(缺少:{missing})</translation>
     </message>
 </context>
 <context>
@@ -479,6 +506,10 @@ Details for support are in {path}.</source>
         <translation>刷新列表(&amp;R)</translation>
     </message>
     <message>
+        <source>Endpoint &amp;summary…</source>
+        <translation>终点汇总(&amp;S)…</translation>
+    </message>
+    <message>
         <source>&amp;Lock screen</source>
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
@@ -497,6 +528,10 @@ Details for support are in {path}.</source>
     <message>
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Queries…</source>
+        <translation>质疑(&amp;Q)…</translation>
     </message>
     <message>
         <source>&amp;Users…</source>
@@ -571,6 +606,145 @@ Details for support are in {path}.</source>
     <message>
         <source>Last change</source>
         <translation>最近修改</translation>
+    </message>
+</context>
+<context>
+    <name>QueriesDialog</name>
+    <message>
+        <source>Queries of {code}</source>
+        <translation>{code} 的质疑</translation>
+    </message>
+    <message>
+        <source>Site queries</source>
+        <translation>本中心质疑</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>未解决</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>已回复</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Show:</source>
+        <translation>显示:</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>受试者</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>严重程度</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Finding</source>
+        <translation>发现</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <source>Reviewer note</source>
+        <translation>审核备注</translation>
+    </message>
+    <message>
+        <source>&amp;Answer…</source>
+        <translation>回复(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Close query…</source>
+        <translation>关闭质疑(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Re-open…</source>
+        <translation>重新打开(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Run &amp;checks</source>
+        <translation>运行核查(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Go to patient</source>
+        <translation>转到患者(&amp;G)</translation>
+    </message>
+    <message>
+        <source> (resolved)</source>
+        <translation>(已因数据修改而解决)</translation>
+    </message>
+    <message>
+        <source>{open} open · {answered} answered · {closed} closed</source>
+        <translation>{open} 条未解决 · {answered} 条已回复 · {closed} 条已关闭</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>deviation</source>
+        <translation>偏离</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>未解决</translation>
+    </message>
+    <message>
+        <source>answered</source>
+        <translation>已回复</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Answer query</source>
+        <translation>回复质疑</translation>
+    </message>
+    <message>
+        <source>Why is the value right as it is (or what was done)?</source>
+        <translation>为什么该值是正确的(或采取了什么措施)?</translation>
+    </message>
+    <message>
+        <source>Close query</source>
+        <translation>关闭质疑</translation>
+    </message>
+    <message>
+        <source>Note for the record (optional):</source>
+        <translation>记录备注(可选):</translation>
+    </message>
+    <message>
+        <source>Re-open query</source>
+        <translation>重新打开质疑</translation>
+    </message>
+    <message>
+        <source>Why is the answer not accepted?</source>
+        <translation>为什么不接受该回复?</translation>
+    </message>
+    <message>
+        <source>Running the edit checks…</source>
+        <translation>正在运行逻辑核查…</translation>
     </message>
 </context>
 <context>

@@ -55,7 +55,7 @@ def test_each_change_is_recorded_with_who_when_what_old_new_and_why(study: OpenS
     code = fill(study)
     with study.reading() as session:
         records = trail.read(session, study.keyring, study.info.db_uid, code)
-    actions = [r.action for r in records]
+    actions = [r.action for r in records if not r.action.startswith("query.")]
     assert actions == [
         "patient.create",
         "record.create",
@@ -64,6 +64,7 @@ def test_each_change_is_recorded_with_who_when_what_old_new_and_why(study: OpenS
         "record.create",
         "record.delete",
     ]
+    records = [r for r in records if not r.action.startswith("query.")]
     update = records[2]
     assert update.username == ADMIN
     assert update.at.tzinfo == dt.UTC
@@ -79,7 +80,9 @@ def test_intact_chain_verifies(study: OpenStudy) -> None:
     fill(study)
     with study.reading() as session:
         count, problems = trail.verify(session, study.keyring)
-    assert count == 7
+        everything = trail.read(session, study.keyring, study.info.db_uid)
+    assert count == len(everything) >= 7
+    assert [e.seq for e in everything] == list(range(1, count + 1))
     assert problems == []
 
 
@@ -147,11 +150,13 @@ def test_reordered_entries_are_named(study: OpenStudy, db_path: Path) -> None:
 
 def test_entries_removed_from_the_end_are_named(study: OpenStudy, db_path: Path) -> None:
     fill(study)
+    with study.reading() as session:
+        last = len(trail.read(session, study.keyring, study.info.db_uid))
     study.close()
-    _tamper(db_path, "DELETE FROM audit_entries WHERE seq >= 6")
+    _tamper(db_path, f"DELETE FROM audit_entries WHERE seq >= {last - 1}")
     problems = verify(db_path)
-    assert [(p.seq, p.kind) for p in problems] == [(6, "truncated")]
-    assert problems[0].message == "Entries #6-#7 were removed from the end."
+    assert [(p.seq, p.kind) for p in problems] == [(last - 1, "truncated")]
+    assert problems[0].message == f"Entries #{last - 1}-#{last} were removed from the end."
 
 
 def test_the_audit_table_holds_no_plaintext_values(study: OpenStudy, db_path: Path) -> None:

@@ -11,7 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from rego_desktop.drafts import DraftStore
 from rego_desktop.services.patients import PatientService
+from rego_desktop.services.queries import QueryService
 from rego_desktop.store.study import OpenStudy
+from rego_desktop.ui import edit_checks
 from rego_desktop.ui.casebook_window import CasebookWindow
 from rego_desktop.ui.fields import ChoiceEditor, DateEditor, NumberEditor
 from rego_desktop.ui.form_wizard import FormWizard
@@ -24,7 +26,16 @@ def open_form(
 ) -> FormWizard:
     code = PatientService(study).subject_codes()[0]
     book = PatientService(study).casebook(code)
-    wizard = FormWizard(study, book, study.definition.form(form_id), item, messages)
+    wizard = FormWizard(
+        study,
+        book,
+        study.definition.form(form_id),
+        item,
+        messages,
+        checker=edit_checks.checker(study),
+        deriver=edit_checks.deriver(study),
+        answerer=edit_checks.answerer(study),
+    )
     qtbot.addWidget(wizard)
     wizard.show()
     activate(qtbot, wizard)
@@ -203,3 +214,47 @@ def test_casebook_window_shows_the_calendar(
     window._select_form("treatment")
     snapshot(window, shots, "casebook-treatment")
     assert window.tree.topLevelItemCount() == 3
+
+
+def test_derived_values_show_beside_their_inputs(
+    qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages, shots: Path
+) -> None:
+    PatientService(study).create_patient()
+    wizard = open_form(qtbot, study, messages, "demographics", None)
+    bmi = wizard.rows["bmi"].derived
+    assert bmi is not None
+    assert "not computable" in bmi.text()
+    type_into(qtbot, wizard, "height", "160")
+    type_into(qtbot, wizard, "weight", "64")
+    assert bmi.text() == "25.0 kg/m2"
+    snapshot(wizard, shots, "crf-derived-bmi")
+
+
+def test_label_deviation_needs_a_reason_then_answers_its_query(
+    qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages, shots: Path
+) -> None:
+    code = PatientService(study).create_patient()
+    wizard = open_form(qtbot, study, messages, "treatment", None)
+    type_into(qtbot, wizard, "first_dose_date", "2024-03-05")
+    type_into(qtbot, wizard, "initial_daily_dose", "200")
+    wizard.next()  # Next validates the page
+    settle()
+    assert wizard.currentPage() is wizard.pages_in_order[0]
+    row = wizard.rows["initial_daily_dose"]
+    assert row.note.isVisible()
+    assert "200 mg/day is above the label maximum of 160 mg/day" in row.note.text()
+    assert row.reason.isVisible()
+    snapshot(wizard, shots, "crf-deviation-reason")
+    row.reason.setFocus()
+    qtbot.keyClicks(row.reason, "Physician escalated by mistake; corrected next cycle")
+    wizard.next()
+    assert wizard.currentPage() is wizard.pages_in_order[1]
+    type_into(qtbot, wizard, "treatment_status", "Ongoing")
+    wizard.next()
+    assert PatientService(study).casebook(code).entries == {}  # nothing saved before Save
+    with qtbot.waitSignal(wizard.saved, timeout=10_000):
+        wizard.button(QWizard.WizardButton.FinishButton).click()
+    queries = QueryService(study).list(code)
+    deviation = [q for q in queries if q.rule == "dose.range"]
+    assert [q.status for q in deviation] == ["answered"]
+    assert deviation[0].answer == "Physician escalated by mistake; corrected next cycle"

@@ -1,0 +1,484 @@
+"""The ``rego-center`` command of the coordinating center.
+
+Subcommands: ``keygen`` (the center's key pair), ``register-site`` (add a site's public
+key to the registry folder after confirming its fingerprint), ``verify`` (check transfer
+files), ``merge`` (merge them into the center database), ``log`` (the merge log),
+``summary`` (pooled results) and ``xlsx`` (the pooled dataset as a workbook).
+
+The passphrase of the center's private key comes from ``$REGO_CENTER_PASSPHRASE`` or a
+prompt, never from the command line. ``--db`` is a file name (SQLite) or a SQLAlchemy
+URL such as ``postgresql+psycopg://rego@dbhost/rego_center``.
+
+Exit codes: 0 success; 1 a failure, or at least one file refused (each refusal is
+reported on its own line naming the file and the reason); 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rego_desktop import __version__
+from rego_desktop.casebook import Casebook
+from rego_desktop.center.db import open_center_database
+from rego_desktop.center.merge import (
+    MergeResult,
+    merge_file,
+    order_for_merge,
+    verify_file,
+)
+from rego_desktop.center.models import CenterPackage
+from rego_desktop.center.pooled import pooled_casebooks, site_counts, write_pooled_workbook
+from rego_desktop.center.registry import (
+    PRIVATE_KEY_FILE,
+    PUBLIC_KEY_FILE,
+    load_center_key,
+    load_site_registry,
+    register_site_key,
+)
+from rego_desktop.cli.common import new_secret, secret
+from rego_desktop.errors import RegoError, UsageError
+from rego_desktop.exchange.errors import ExchangeError
+from rego_desktop.exchange.keys import (
+    CenterPrivateKey,
+    generate_center_keys,
+    write_center_private_key,
+    write_center_public_key,
+)
+from rego_desktop.logs import log_bug
+
+PROG = "rego-center"
+PASSPHRASE_ENV = "REGO_CENTER_PASSPHRASE"
+SUMMARY_MODULE = "rego_desktop.analysis.summary"
+TEXT_MODULE = "rego_desktop.analysis.text"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db",
+        required=True,
+        metavar="DB",
+        help="center database: a file name (SQLite) or a SQLAlchemy URL "
+        "(postgresql+psycopg://user@host/dbname)",
+    )
+
+
+def _site_keys_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--site-keys",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder of registered site public keys, one <SITE>.json per site",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Coordinating center of the regorafenib HCC real-world study: keys, "
+        "verification and merging of site transfer files, pooled data. The private key "
+        f"passphrase comes from ${PASSPHRASE_ENV} or a prompt.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("keygen", help="make the center's key pair (X25519 + Ed25519)")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the keys")
+    p.add_argument("--name", required=True, metavar="TEXT", help="the coordinating center's name")
+    p.add_argument("--force", action="store_true", help="replace existing key files")
+    p.set_defaults(run=cmd_keygen)
+
+    p = sub.add_parser("register-site", help="register a site's public key file")
+    _site_keys_arg(p)
+    p.add_argument(
+        "--fingerprint",
+        required=True,
+        metavar="FP",
+        help="the key fingerprint the site read to you by telephone",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="the site's public key file")
+    p.set_defaults(run=cmd_register_site)
+
+    p = sub.add_parser("verify", help="check transfer files (signature, structure)")
+    _site_keys_arg(p)
+    p.add_argument(
+        "--key",
+        type=Path,
+        metavar="DIR",
+        help="also decrypt and validate the content with the center's private key",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.set_defaults(run=cmd_verify)
+
+    p = sub.add_parser("merge", help="verify transfer files and merge them into the database")
+    _db_arg(p)
+    p.add_argument("--key", required=True, type=Path, metavar="DIR", help="center key folder")
+    _site_keys_arg(p)
+    p.add_argument(
+        "--in-given-order",
+        action="store_true",
+        help="merge in the order given (default: by site and sequence number)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.set_defaults(run=cmd_merge)
+
+    p = sub.add_parser("log", help="list the merged transfer files")
+    _db_arg(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=cmd_log)
+
+    p = sub.add_parser("summary", help="pooled results (per-site patient counts at least)")
+    _db_arg(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--by-site", action="store_true", help="also each site on its own")
+    p.set_defaults(run=cmd_summary)
+
+    p = sub.add_parser("xlsx", help="write the pooled dataset as an Excel workbook")
+    _db_arg(p)
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="the .xlsx to write")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(run=cmd_xlsx)
+    return parser
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; give a folder for the key files.")
+    private, public = out / PRIVATE_KEY_FILE, out / PUBLIC_KEY_FILE
+    if not args.force:
+        for path in (private, public):
+            if path.exists():
+                raise RegoError(
+                    f"{path} already exists; it was not replaced. Choose another folder (or "
+                    "--force, which makes every file encrypted for the old key unreadable)."
+                )
+    passphrase = new_secret(PASSPHRASE_ENV, "Passphrase for the center's private key: ")
+    key = generate_center_keys(args.name)
+    out.mkdir(parents=True, exist_ok=True)
+    write_center_private_key(private, key, passphrase, overwrite=args.force)
+    write_center_public_key(public, key.public, overwrite=args.force)
+    print(f"Center key pair for {key.public.center} written to {out}:")
+    print(f"  {private}  (private: keep it here, with a backup; never send it)")
+    print(f"  {public}  (public: give it to every site)")
+    print(f"Fingerprint: {key.fingerprint}")
+    print("Sites should confirm this fingerprint by telephone when they import the public key.")
+    return 0
+
+
+def cmd_register_site(args: argparse.Namespace) -> int:
+    key, target = register_site_key(args.site_keys, args.file, args.fingerprint)
+    print(f"Registered the key of site {key.site_code} ({key.fingerprint}) as {target}.")
+    return 0
+
+
+def _center_key(folder: Path) -> CenterPrivateKey:
+    passphrase = secret(PASSPHRASE_ENV, "Passphrase for the center's private key: ")
+    return load_center_key(folder, passphrase)
+
+
+def _refusal(path: Path | str, exc: ExchangeError) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "status": "refused",
+        "reason": str(getattr(exc, "reason", "error")),
+        "message": exc.message,
+    }
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    registry = load_site_registry(args.site_keys)
+    center = _center_key(args.key) if args.key else None
+    results: list[dict[str, Any]] = []
+    refused = 0
+    for path in args.files:
+        try:
+            checked = verify_file(path, registry, center)
+        except ExchangeError as exc:
+            refused += 1
+            results.append(_refusal(path, exc))
+            if not args.json:
+                print(f"REFUSED {path}: {exc.message}", file=sys.stderr)
+            continue
+        h = checked.header
+        item: dict[str, Any] = {
+            "file": str(path),
+            "status": "ok",
+            "site": h.site_code,
+            "sequence": h.sequence,
+            "package_id": str(h.package_id),
+            "created": h.created.isoformat(),
+            "study": f"{h.study_id} {h.study_version}",
+            "site_key_fingerprint": h.site_key_fingerprint,
+            "recipient_fingerprint": h.recipient_fingerprint,
+            "sha256": checked.file_sha256,
+            "content_checked": checked.manifest is not None,
+        }
+        if checked.manifest is not None:
+            item["patients"] = checked.manifest.patients
+            item["entries"] = dict(checked.manifest.entries)
+        results.append(item)
+        if not args.json:
+            extent = (
+                f"content valid, {checked.manifest.patients} patients"
+                if checked.manifest is not None
+                else "signature valid (content not decrypted: give --key to check it)"
+            )
+            print(
+                f"OK {path}: site {h.site_code}, package sequence {h.sequence}, made "
+                f"{h.created:%Y-%m-%d %H:%M} UTC, study {h.study_id} {h.study_version}; "
+                f"{extent}."
+            )
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    return 1 if refused else 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    registry = load_site_registry(args.site_keys)
+    center = _center_key(args.key)
+    files = [str(p) for p in args.files] if args.in_given_order else order_for_merge(args.files)
+    results: list[dict[str, Any]] = []
+    refused = 0
+    with open_center_database(args.db, create=True) as db:
+        for path in files:
+            try:
+                result: MergeResult = merge_file(db, path, center, registry)
+            except ExchangeError as exc:
+                refused += 1
+                results.append(_refusal(path, exc))
+                if not args.json:
+                    print(f"REFUSED {path}: {exc.message}", file=sys.stderr)
+                continue
+            results.append(result.to_json_object())
+            if not args.json:
+                print(result.describe())
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    elif refused:
+        print(
+            f"{refused} of {len(files)} file(s) refused; the database is unchanged by them.",
+            file=sys.stderr,
+        )
+    return 1 if refused else 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    with open_center_database(args.db) as db, db.reading() as session:
+        packages = list(session.scalars(select(CenterPackage).order_by(CenterPackage.id)))
+    rows = [
+        {
+            "merged_at": p.merged_at.isoformat(),
+            "site": p.site_code,
+            "sequence": p.sequence,
+            "package_id": p.package_id,
+            "file": p.file_name,
+            "sha256": p.file_sha256,
+            "patients": p.patients,
+            "added": p.added,
+            "updated": p.updated,
+            "unchanged": p.unchanged,
+            "removed": p.removed,
+            "changes": json.loads(p.changes),
+        }
+        for p in packages
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for p in packages:
+        print(
+            f"{p.merged_at:%Y-%m-%d %H:%M:%S}Z  {p.site_code:<8} #{p.sequence:<5} "
+            f"{p.patients:>6} patients  +{p.added} ~{p.updated} ={p.unchanged} -{p.removed}  "
+            f"{p.file_name}  sha256 {p.file_sha256[:16]}..."
+        )
+    if not packages:
+        print("No transfer file has been merged yet.")
+    return 0
+
+
+Summarize = Callable[[Sequence[Casebook]], dict[str, Any]]
+
+
+def summarizer() -> Summarize | None:
+    """``rego_desktop.analysis.summary.summarize`` if this build has it, else None."""
+    try:
+        module = importlib.import_module(SUMMARY_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name in ("rego_desktop.analysis", SUMMARY_MODULE):
+            return None
+        raise
+    function = getattr(module, "summarize", None)
+    if not callable(function):
+        return None
+    summarize: Summarize = function
+    return summarize
+
+
+def text_renderer() -> Callable[[dict[str, Any]], str] | None:
+    """``rego_desktop.analysis.text.render_text`` if this build has it, else None."""
+    try:
+        module = importlib.import_module(TEXT_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name in ("rego_desktop.analysis", TEXT_MODULE):
+            return None
+        raise
+    function = getattr(module, "render_text", None)
+    if not callable(function):
+        return None
+    render: Callable[[dict[str, Any]], str] = function
+    return render
+
+
+def _render_summary(summary: Any) -> str:
+    render = text_renderer()
+    if render is not None and isinstance(summary, dict):
+        try:
+            return render(summary)
+        except (KeyError, TypeError, ValueError):
+            pass  # not the shape that renderer knows: fall back to the generic layout
+    return "\n".join(_render(summary, 1))
+
+
+def _render(value: Any, indent: int = 0) -> list[str]:
+    pad = "  " * indent
+    if isinstance(value, dict):
+        lines: list[str] = []
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                lines.append(f"{pad}{key}:")
+                lines += _render(item, indent + 1)
+            else:
+                lines.append(f"{pad}{key}: {_scalar(item)}")
+        return lines
+    if isinstance(value, list):
+        out: list[str] = []
+        for item in value:
+            if isinstance(item, dict | list) and item:
+                out.append(f"{pad}-")
+                out += _render(item, indent + 1)
+            else:
+                out.append(f"{pad}- {_scalar(item)}")
+        return out
+    return [f"{pad}{_scalar(value)}"]
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if value == {} or value == []:
+        return "none"
+    return str(value)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    summarize = summarizer()
+    with open_center_database(args.db) as db:
+        counts = site_counts(db)
+        total = sum(c.patients for c in counts)
+        report: dict[str, Any] = {
+            "patients": total,
+            "sites": [c.to_json_object() for c in counts],
+            "summary": None,
+        }
+        if summarize is not None:
+            report["summary"] = summarize(pooled_casebooks(db))
+            if args.by_site:
+                report["by_site"] = {
+                    c.site_code: summarize(pooled_casebooks(db, site=c.site_code)) for c in counts
+                }
+        else:
+            report["note"] = (
+                "The pooled endpoint summary is not part of this version of rego-desktop; "
+                "patient counts per site only."
+            )
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(f"Pooled data: {total} patients from {len(counts)} site(s).")
+    if counts:
+        print(f"  {'Site':<10}{'Patients':>9}{'Packages':>10}{'Last seq.':>11}  Last merged (UTC)")
+        for c in counts:
+            print(
+                f"  {c.site_code:<10}{c.patients:>9}{c.packages:>10}{c.last_sequence:>11}  "
+                f"{c.last_merged_at:%Y-%m-%d %H:%M}"
+            )
+    if report["summary"] is None:
+        print(report["note"])
+        return 0
+    print()
+    print("Pooled summary (all sites):")
+    print(_render_summary(report["summary"]))
+    if args.by_site:
+        for code, part in report["by_site"].items():
+            print()
+            print(f"Site {code}:")
+            print(_render_summary(part))
+    return 0
+
+
+def cmd_xlsx(args: argparse.Namespace) -> int:
+    with open_center_database(args.db) as db:
+        report = write_pooled_workbook(db, args.out, overwrite=args.force)
+    sheets = ", ".join(f"{name} {n}" for name, n in report.rows.items())
+    print(f"Wrote {report.path} (rows per sheet: {sheets}).")
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.run(args)
+        return code
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except RegoError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing half-merged was kept.", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into `head` and the like
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the exit flush
+        return 1
+    except Exception as exc:
+        path = log_bug(f"unexpected error in {PROG} {args_list[:1]}")
+        print(
+            f"{PROG}: internal error ({type(exc).__name__}); this is a bug. Details are in {path}.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,453 @@
+"""Verifying transfer files and merging them into the center database.
+
+Merging one file is one database transaction, committed only after every byte of the
+file has been authenticated and decrypted and every line of its payload validated:
+
+1. the container is checked (``open_transfer``: format version, recipient, structure,
+   signature by the key registered for the site it names);
+2. the package is looked up: a package already merged (same package id and file hash)
+   is reported as such and changes nothing; a package whose sequence number is not
+   higher than the newest merged from its site is refused;
+3. the payload is read and validated (``PayloadReader``) while the site's patients are
+   replaced patient by patient: new subjects are added, changed ones replaced, equal ones
+   left alone, and subjects of that site missing from the package are removed (the site
+   deleted them) and reported;
+4. the merge is logged (file name, SHA-256, site, sequence, time and the counts).
+
+Any refusal raises an :class:`~rego_desktop.exchange.errors.ExchangeError` subclass
+naming the file and the reason; the transaction is rolled back, so the database is
+exactly as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from rego_desktop.center.db import CenterDatabase
+from rego_desktop.center.errors import MergeProblem, MergeRefused
+from rego_desktop.center.models import CenterEntry, CenterPackage, CenterPatient, CenterSite
+from rego_desktop.exchange.container import (
+    TransferHeader,
+    open_transfer,
+    read_header,
+    verify_transfer,
+)
+from rego_desktop.exchange.deidentify import DeidentifiedPatient
+from rego_desktop.exchange.errors import ExchangeError, TransferFileError, TransferProblem
+from rego_desktop.exchange.keys import CenterPrivateKey, SitePublicKey
+from rego_desktop.exchange.payload import Manifest, PayloadReader, encode_line
+from rego_desktop.models.base import new_uid, utcnow
+
+__all__ = [
+    "MergeResult",
+    "MergeStatus",
+    "VerifiedFile",
+    "merge_file",
+    "merge_files",
+    "order_for_merge",
+    "patient_content_hash",
+    "values_to_text",
+    "verify_file",
+]
+
+_INSERT_BATCH = 2000
+
+
+class MergeStatus(StrEnum):
+    MERGED = "merged"
+    ALREADY_MERGED = "already_merged"
+    """The same file was merged before; nothing changed."""
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    path: str
+    status: MergeStatus
+    site_code: str
+    sequence: int
+    package_id: str
+    file_sha256: str
+    created: datetime
+    """When the site made the package."""
+    merged_at: datetime
+    """When it was merged (for ALREADY_MERGED: the first time)."""
+    patients: int
+    entries: int
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: int
+    removed: tuple[str, ...]
+    """Subjects of the site that are no longer in its data (deleted at the site)."""
+
+    def describe(self) -> str:
+        if self.status is MergeStatus.ALREADY_MERGED:
+            return (
+                f"{self.path}: already merged on {self.merged_at:%Y-%m-%d %H:%M} UTC (site "
+                f"{self.site_code}, sequence {self.sequence}); nothing changed."
+            )
+        text = (
+            f"{self.path}: merged site {self.site_code} sequence {self.sequence}: "
+            f"{self.patients} patients ({len(self.added)} added, {len(self.updated)} updated, "
+            f"{self.unchanged} unchanged, {len(self.removed)} removed), {self.entries} entries."
+        )
+        if self.removed:
+            text += " Removed at the site: " + ", ".join(self.removed) + "."
+        return text
+
+    def to_json_object(self) -> dict[str, Any]:
+        return {
+            "file": self.path,
+            "status": self.status.value,
+            "site": self.site_code,
+            "sequence": self.sequence,
+            "package_id": self.package_id,
+            "sha256": self.file_sha256,
+            "created": self.created.isoformat(),
+            "merged_at": self.merged_at.isoformat(),
+            "patients": self.patients,
+            "entries": self.entries,
+            "added": list(self.added),
+            "updated": list(self.updated),
+            "unchanged": self.unchanged,
+            "removed": list(self.removed),
+        }
+
+
+def values_to_text(values: Mapping[str, Any]) -> str:
+    """The stored JSON text of an entry's values (compact, keys sorted)."""
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def patient_content_hash(patient: DeidentifiedPatient) -> str:
+    return hashlib.sha256(encode_line(patient.to_json_object())).hexdigest()
+
+
+def _unreadable(path: str, exc: OSError) -> TransferFileError:
+    return TransferFileError(
+        f"Could not read the transfer file {path}: {exc.strerror or exc}. Check the file name "
+        "and that the USB stick or folder is available.",
+        TransferProblem.UNREADABLE,
+        path,
+    )
+
+
+def _hash(f: BinaryIO, path: str) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        f.seek(0)
+        while block := f.read(1024 * 1024):
+            digest.update(block)
+            size += len(block)
+        f.seek(0)
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+    return digest.hexdigest(), size
+
+
+def _open(path: str) -> BinaryIO:
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+
+
+@dataclass(frozen=True)
+class VerifiedFile:
+    """A transfer file that passed verification."""
+
+    path: str
+    header: TransferHeader
+    file_sha256: str
+    size: int
+    manifest: Manifest | None
+    """With the center's private key: the validated manifest (the whole payload was
+    decrypted and validated); without it: None (signature and structure only)."""
+
+
+def verify_file(
+    path: str | os.PathLike[str],
+    site_keys: Mapping[str, SitePublicKey],
+    center_key: CenterPrivateKey | None = None,
+) -> VerifiedFile:
+    """Check a transfer file without touching any database.
+
+    Without ``center_key``: structure and signature by the registered site key. With it
+    also the recipient, the decryption of every chunk and the whole payload.
+    """
+    name = os.fspath(path)
+    with _open(name) as f:
+        digest, size = _hash(f, name)
+        if center_key is None:
+            return VerifiedFile(name, verify_transfer(f, site_keys), digest, size, None)
+        opened = open_transfer(f, center_key, site_keys)
+        reader = PayloadReader(opened.plaintext, opened.header, source=name)
+        for _patient in reader.patients():
+            pass
+        return VerifiedFile(name, opened.header, digest, size, reader.manifest)
+
+
+def merge_file(
+    db: CenterDatabase,
+    path: str | os.PathLike[str],
+    center_key: CenterPrivateKey,
+    site_keys: Mapping[str, SitePublicKey],
+) -> MergeResult:
+    """Verify and merge one transfer file (one transaction). See the module docstring."""
+    name = os.fspath(path)
+    with _open(name) as f:
+        digest, size = _hash(f, name)
+        opened = open_transfer(f, center_key, site_keys)
+        header = opened.header
+        try:
+            with db.transaction() as session:
+                previous = _already_merged(session, header, digest, name)
+                if previous is not None:
+                    return previous
+                result = _merge(session, name, header, digest, size, opened.plaintext)
+                if _hash(f, name)[0] != digest:
+                    raise MergeRefused(
+                        f"The transfer file {name} changed while it was being merged; nothing "
+                        "was merged. Copy the file again and merge the copy.",
+                        MergeProblem.CHANGED_WHILE_READING,
+                        name,
+                    )
+                session.flush()
+        except IntegrityError:
+            raise MergeRefused(
+                f"Another merge of site {header.site_code} ran at the same time as the merge "
+                f"of {name}; {name} was not merged. Merge it again.",
+                MergeProblem.CONCURRENT_MERGE,
+                name,
+            ) from None
+    return result
+
+
+def _already_merged(
+    session: Session, header: TransferHeader, digest: str, name: str
+) -> MergeResult | None:
+    site = session.get(CenterSite, header.site_code, with_for_update=True)
+    package = session.scalar(
+        select(CenterPackage).where(CenterPackage.package_id == str(header.package_id))
+    )
+    if package is not None:
+        if package.file_sha256 == digest and package.site_code == header.site_code:
+            return MergeResult(
+                path=name,
+                status=MergeStatus.ALREADY_MERGED,
+                site_code=package.site_code,
+                sequence=package.sequence,
+                package_id=package.package_id,
+                file_sha256=digest,
+                created=header.created,
+                merged_at=package.merged_at,
+                patients=package.patients,
+                entries=package.entries,
+                added=(),
+                updated=(),
+                unchanged=0,
+                removed=(),
+            )
+        raise MergeRefused(
+            f"The transfer file {name} has the package id {header.package_id} of a package "
+            f"merged on {package.merged_at:%Y-%m-%d %H:%M} UTC from {package.file_name}, but "
+            "its content is different. It was not merged; ask site "
+            f"{header.site_code} which file is right.",
+            MergeProblem.PACKAGE_CONFLICT,
+            name,
+        )
+    if site is not None and header.sequence <= site.last_sequence:
+        newer = "the same as" if header.sequence == site.last_sequence else "older than"
+        raise MergeRefused(
+            f"The transfer file {name} is package number {header.sequence} of site "
+            f"{header.site_code}, {newer} package number {site.last_sequence} already merged "
+            f"on {site.last_merged_at:%Y-%m-%d %H:%M} UTC. It was not merged, because it would "
+            "replace newer data with older. Ask the site for a new export if data is missing.",
+            MergeProblem.STALE_PACKAGE,
+            name,
+        )
+    return None
+
+
+def _merge(
+    session: Session,
+    name: str,
+    header: TransferHeader,
+    digest: str,
+    size: int,
+    chunks: Iterable[bytes],
+) -> MergeResult:
+    site_code = header.site_code
+    package_id = str(header.package_id)
+    now = utcnow()
+    reader = PayloadReader(chunks, header, source=name)
+    existing = {
+        row.subject_code: row
+        for row in session.scalars(
+            select(CenterPatient).where(CenterPatient.site_code == site_code)
+        )
+    }
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged = 0
+    seen: set[str] = set()
+    pending: list[dict[str, Any]] = []
+    entries = 0
+
+    for patient in reader.patients():
+        code = patient.subject_code
+        seen.add(code)
+        content = patient_content_hash(patient)
+        entries += patient.entry_count()
+        age = None if patient.age_at_first_dose is None else str(patient.age_at_first_dose)
+        row = existing.get(code)
+        if row is not None and row.content_sha256 == content:
+            unchanged += 1
+            row.package_id = package_id
+            row.package_created_at = header.created
+            continue
+        if row is None:
+            row = CenterPatient(
+                uid=new_uid(),
+                site_code=site_code,
+                subject_code=code,
+                first_merged_at=now,
+            )
+            session.add(row)
+            added.append(code)
+        else:
+            session.execute(delete(CenterEntry).where(CenterEntry.patient_id == row.id))
+            updated.append(code)
+        row.study_id = header.study_id
+        row.study_version = header.study_version
+        row.signed = patient.signed
+        row.first_dose_known = patient.first_dose_known
+        row.age = age
+        row.content_sha256 = content
+        row.package_id = package_id
+        row.package_created_at = header.created
+        row.updated_at = now
+        session.flush()
+        for form_id, form_entries in patient.forms.items():
+            pending.extend(
+                {
+                    "patient_id": row.id,
+                    "form_id": form_id,
+                    "entry_id": entry.entry_id,
+                    "values_json": values_to_text(entry.values),
+                }
+                for entry in form_entries
+            )
+        if len(pending) >= _INSERT_BATCH:
+            session.execute(insert(CenterEntry), pending)
+            pending.clear()
+    if pending:
+        session.execute(insert(CenterEntry), pending)
+
+    removed = sorted(set(existing) - seen)
+    if removed:
+        ids = [existing[code].id for code in removed]
+        session.execute(delete(CenterEntry).where(CenterEntry.patient_id.in_(ids)))
+        session.execute(delete(CenterPatient).where(CenterPatient.id.in_(ids)))
+
+    site = session.get(CenterSite, site_code)
+    if site is None:
+        site = CenterSite(site_code=site_code, first_merged_at=now)
+        session.add(site)
+    site.last_sequence = header.sequence
+    site.last_package_id = package_id
+    site.site_key_fingerprint = header.site_key_fingerprint
+    site.last_merged_at = now
+    manifest = reader.manifest
+    session.add(
+        CenterPackage(
+            package_id=package_id,
+            site_code=site_code,
+            sequence=header.sequence,
+            file_name=name,
+            file_sha256=digest,
+            file_size=size,
+            created_at=header.created,
+            merged_at=now,
+            site_key_fingerprint=header.site_key_fingerprint,
+            study_id=header.study_id,
+            study_version=header.study_version,
+            patients=manifest.patients,
+            entries=entries,
+            added=len(added),
+            updated=len(updated),
+            unchanged=unchanged,
+            removed=len(removed),
+            manifest=values_to_text(manifest.to_json_object()),
+            changes=values_to_text({"added": added, "updated": updated, "removed": removed}),
+        )
+    )
+    return MergeResult(
+        path=name,
+        status=MergeStatus.MERGED,
+        site_code=site_code,
+        sequence=header.sequence,
+        package_id=package_id,
+        file_sha256=digest,
+        created=header.created,
+        merged_at=now,
+        patients=manifest.patients,
+        entries=entries,
+        added=tuple(added),
+        updated=tuple(updated),
+        unchanged=unchanged,
+        removed=tuple(removed),
+    )
+
+
+def merge_files(
+    db: CenterDatabase,
+    paths: Sequence[str | os.PathLike[str] | Path],
+    center_key: CenterPrivateKey,
+    site_keys: Mapping[str, SitePublicKey],
+) -> list[MergeResult | ExchangeError]:
+    """Merge each file in its own transaction; a refused file does not stop the others.
+
+    Files are merged in the order given; to avoid refusing an older package that
+    arrives in the same batch as a newer one, sort by site and sequence first
+    (:func:`order_for_merge`).
+    """
+    outcomes: list[MergeResult | ExchangeError] = []
+    for path in paths:
+        try:
+            outcomes.append(merge_file(db, path, center_key, site_keys))
+        except ExchangeError as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+def order_for_merge(paths: Sequence[str | os.PathLike[str] | Path]) -> list[str]:
+    """The files sorted by site and sequence number (from their not yet verified headers),
+    so that a batch holding several packages of one site merges them oldest first.
+
+    Files whose header cannot be read keep their relative order at the end (merging them
+    reports why they are refused). Sorting only decides the order: every file is still
+    fully verified when merged.
+    """
+    keyed: list[tuple[int, str, int, int, str]] = []
+    for index, path in enumerate(paths):
+        name = os.fspath(path)
+        try:
+            header = read_header(name)
+        except TransferFileError:
+            keyed.append((1, "", 0, index, name))
+        else:
+            keyed.append((0, header.site_code, header.sequence, index, name))
+    return [name for *_key, name in sorted(keyed)]

@@ -1,0 +1,192 @@
+"""Print a patient's PDF summary, or save it as a PDF file (casebook window actions).
+
+The summary is made by :mod:`rego_desktop.reports.pdf` (the same PDF as the ``pdf``
+command) in memory; nothing is written to disk unless the user saves it.
+
+Printing: the Qt print dialog chooses the printer, pages and copies. When the user
+picks Qt's "Print to PDF" target the PDF itself is written there (vector, unchanged);
+for a real printer each page is rendered at the printer's resolution (at most
+:data:`MAX_DPI`) with PDFium (the ``pypdfium2`` package) and painted on the
+:class:`QPrinter`.
+
+Both functions raise :class:`~rego_desktop.errors.RegoError` with a message for the
+user (no study access, unknown subject, printer failure, PDFium missing); the caller
+shows it like any other action error.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QGuiApplication, QImage, QPainter
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from rego_desktop.auth.roles import Permission
+from rego_desktop.errors import RegoError
+from rego_desktop.reports.pdf import PdfOptions, file_name, page_count, patient_pdf
+from rego_desktop.store.study import OpenStudy
+
+MAX_DPI: Final = 300
+T = TypeVar("T")
+
+
+def summary_pdf(
+    study: OpenStudy, subject_code: str, *, language: str = "en", deidentified: bool = False
+) -> bytes:
+    """The summary PDF of one patient, in memory."""
+    lang = "zh" if language.startswith("zh") else "en"
+    return patient_pdf(study, subject_code, PdfOptions(language=lang, deidentified=deidentified))
+
+
+def _pdfium() -> Any:
+    try:
+        return importlib.import_module("pypdfium2")
+    except ImportError:
+        raise RegoError(
+            "Printing needs the PDF renderer (Python package pypdfium2), which is not "
+            "installed. Use Save as PDF and print the file from a PDF viewer."
+        ) from None
+
+
+def render_pages(pdf: bytes, dpi: int, first: int = 1, last: int | None = None) -> Iterator[QImage]:
+    """Pages ``first``..``last`` (1-based, inclusive) as images at ``dpi``."""
+    pdfium = _pdfium()
+    document = pdfium.PdfDocument(pdf)
+    try:
+        end = len(document) if last is None else min(last, len(document))
+        for index in range(first - 1, end):
+            page = document[index]
+            bitmap = page.render(scale=dpi / 72.0, rev_byteorder=True)
+            try:
+                width, height, stride = bitmap.width, bitmap.height, bitmap.stride
+                channels = stride // width if width else 3
+                kind = (
+                    QImage.Format.Format_RGB888 if channels == 3 else QImage.Format.Format_RGBX8888
+                )
+                data = bytes(bitmap.buffer)
+                image = QImage(data, width, height, stride, kind).copy()
+            finally:
+                bitmap.close()
+                page.close()
+            image.setDotsPerMeterX(round(dpi / 0.0254))
+            image.setDotsPerMeterY(round(dpi / 0.0254))
+            yield image
+    finally:
+        document.close()
+
+
+def print_pdf(pdf: bytes, printer: QPrinter, *, passthrough: bool = True) -> int:
+    """Send ``pdf`` to ``printer`` (its page range honoured); returns the pages printed.
+
+    A printer that writes a PDF file gets the PDF itself unless ``passthrough`` is
+    False (then pages are rendered and painted as for a real printer).
+    """
+    to_file = printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
+    if passthrough and to_file and printer.outputFileName():
+        target = Path(printer.outputFileName())
+        try:
+            target.write_bytes(pdf)
+        except OSError as exc:
+            raise RegoError(f"Could not write {target}: {exc.strerror}.") from None
+        return page_count(pdf)
+    first, last = printer.fromPage(), printer.toPage()
+    if first <= 0:
+        first, last = 1, 0
+    dpi = max(72, min(printer.resolution(), MAX_DPI))
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise RegoError("The printer could not be started; check that it is on and ready.")
+    printed = 0
+    try:
+        for image in render_pages(pdf, dpi, first, last or None):
+            if printed:
+                printer.newPage()
+            area = painter.viewport()  # the printable area, in device pixels
+            size = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            x = area.x() + (area.width() - size.width()) // 2
+            y = area.y() + (area.height() - size.height()) // 2
+            painter.drawImage(QRect(x, y, size.width(), size.height()), image)
+            printed += 1
+    finally:
+        painter.end()
+    return printed
+
+
+def print_casebook(
+    parent: QWidget | None,
+    study: OpenStudy,
+    subject_code: str,
+    *,
+    language: str = "en",
+    deidentified: bool = False,
+    printer: QPrinter | None = None,
+    ask: bool = True,
+) -> bool:
+    """Print a patient's summary: Qt print dialog, then the PDF to the chosen printer.
+
+    Returns False when the user cancels the dialog. ``printer`` and ``ask=False`` let
+    callers (and tests) print without the dialog.
+    """
+    pdf = _with_busy_cursor(
+        lambda: summary_pdf(study, subject_code, language=language, deidentified=deidentified)
+    )
+    printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setDocName(f"{subject_code} summary")
+    printer.setFromTo(1, page_count(pdf))
+    if ask:
+        dialog = QPrintDialog(printer, parent)
+        dialog.setWindowTitle(f"Print summary of {subject_code}")
+        dialog.setMinMax(1, page_count(pdf))
+        if not dialog.exec():
+            return False
+    _with_busy_cursor(lambda: print_pdf(pdf, printer))
+    return True
+
+
+def save_casebook_pdf(
+    parent: QWidget | None,
+    study: OpenStudy,
+    subject_code: str,
+    *,
+    language: str = "en",
+    deidentified: bool = False,
+    path: Path | None = None,
+) -> Path | None:
+    """Save a patient's summary as a PDF file; asks where unless ``path`` is given.
+
+    Returns the file written, or None when the user cancels.
+    """
+    if path is None:
+        chosen, _ = QFileDialog.getSaveFileName(
+            parent,
+            f"Save summary of {subject_code} as PDF",
+            str(Path.home() / file_name(subject_code)),
+            "PDF (*.pdf)",
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if path.suffix.lower() != ".pdf":
+            path = path.with_suffix(".pdf")
+    study.user.require(Permission.EXPORT)
+    pdf = _with_busy_cursor(
+        lambda: summary_pdf(study, subject_code, language=language, deidentified=deidentified)
+    )
+    try:
+        path.write_bytes(pdf)
+    except OSError as exc:
+        raise RegoError(f"Could not write {path}: {exc.strerror}.") from None
+    return path
+
+
+def _with_busy_cursor(work: Callable[[], T]) -> T:
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        return work()
+    finally:
+        QGuiApplication.restoreOverrideCursor()

@@ -1,0 +1,249 @@
+"""Query lists, per patient (from the casebook) and per site (from the main window).
+
+Data entry and investigators answer a query with a reason; a reviewer (investigator
+or monitor) closes or re-opens it. The rules deciding what is allowed live in the
+query service; buttons only reflect the role.
+
+Signals of :class:`QueriesDialog`: ``open_subject(str)`` when the user asks to go to
+a patient's casebook from the site list.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rego_desktop.auth.roles import Permission
+from rego_desktop.errors import RegoError
+from rego_desktop.services.queries import QueryRow, QueryService
+from rego_desktop.store.study import OpenStudy
+from rego_desktop.ui.errors import report_exception
+from rego_desktop.ui.messages import MessageService
+from rego_desktop.ui.operations import Operation, Progress
+from rego_desktop.ui.widgets import language
+
+UID_ROLE = Qt.ItemDataRole.UserRole + 1
+SEVERITY_COLOURS = {"error": "#a4262c", "deviation": "#8a5300", "warning": "#605e5c"}
+
+
+class QueriesDialog(QDialog):
+    open_subject = Signal(str)
+
+    def __init__(
+        self,
+        study: OpenStudy,
+        messages: MessageService,
+        subject: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.study = study
+        self.messages = messages
+        self.subject = subject
+        self.service = QueryService(study)
+        self.rows: list[QueryRow] = []
+        self.operation: Operation | None = None
+        self.setObjectName("queriesDialog")
+        self.setWindowTitle(
+            self.tr("Queries of {code}").format(code=subject)
+            if subject
+            else self.tr("Site queries")
+        )
+        self.resize(1100, 560)
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("queryStatus")
+        for value, text in (
+            ("open", self.tr("Open")),
+            ("answered", self.tr("Answered")),
+            ("closed", self.tr("Closed")),
+            (None, self.tr("All")),
+        ):
+            self.status_filter.addItem(text, value)
+        self.status_filter.currentIndexChanged.connect(self.reload)
+        self.summary = QLabel()
+        self.summary.setObjectName("querySummary")
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Show:")))
+        top.addWidget(self.status_filter)
+        top.addWidget(self.summary, 1)
+
+        self.table = QTableWidget(0, 7)
+        self.table.setObjectName("queryTable")
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("Subject"),
+                self.tr("Where"),
+                self.tr("Severity"),
+                self.tr("Status"),
+                self.tr("Finding"),
+                self.tr("Answer"),
+                self.tr("Reviewer note"),
+            ]
+        )
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemActivated.connect(lambda _i: self.go_to())
+        if subject is not None:
+            self.table.hideColumn(0)
+
+        user = study.user
+        self.answer_button = QPushButton(self.tr("&Answer…"))
+        self.answer_button.setEnabled(user.can(Permission.ANSWER_QUERIES))
+        self.answer_button.clicked.connect(self.answer)
+        self.close_button = QPushButton(self.tr("&Close query…"))
+        self.close_button.setEnabled(user.can(Permission.CLOSE_QUERIES))
+        self.close_button.clicked.connect(self.close_query)
+        self.reopen_button = QPushButton(self.tr("&Re-open…"))
+        self.reopen_button.setEnabled(user.can(Permission.CLOSE_QUERIES))
+        self.reopen_button.clicked.connect(self.reopen)
+        self.check_button = QPushButton(self.tr("Run &checks"))
+        self.check_button.clicked.connect(self.run_checks)
+        self.go_button = QPushButton(self.tr("&Go to patient"))
+        self.go_button.setVisible(subject is None)
+        self.go_button.clicked.connect(self.go_to)
+        buttons = QHBoxLayout()
+        for b in (
+            self.answer_button,
+            self.close_button,
+            self.reopen_button,
+            self.check_button,
+            self.go_button,
+        ):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(close)
+        self.reload()
+
+    def reload(self) -> None:
+        status = self.status_filter.currentData()
+        try:
+            self.rows = self.service.list(self.subject, status)
+            counts = self.service.counts(self.subject)
+        except RegoError as exc:
+            self.messages.error(self, self.windowTitle(), str(exc))
+            return
+        zh = language().startswith("zh")
+        self.table.setRowCount(len(self.rows))
+        for i, row in enumerate(self.rows):
+            cells = [
+                row.subject,
+                row.where_zh if zh else row.where,
+                self._severity(row.severity),
+                self._status(row.status) + ("" if row.present else self.tr(" (resolved)")),
+                row.message_zh if zh else row.message,
+                row.answer or "",
+                row.note or "",
+            ]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(UID_ROLE, row.uid)
+                colour = SEVERITY_COLOURS.get(str(row.severity)) if j == 2 else None
+                if colour:
+                    item.setForeground(QColor(colour))
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+        for column, width in ((1, 260), (4, 380)):
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), width))
+        self.table.resizeRowsToContents()
+        self.summary.setText(
+            self.tr("{open} open · {answered} answered · {closed} closed").format(
+                open=counts.get("open", 0),
+                answered=counts.get("answered", 0),
+                closed=counts.get("closed", 0),
+            )
+        )
+        if self.rows:
+            self.table.selectRow(0)
+
+    def _severity(self, severity: str) -> str:
+        return {
+            "error": self.tr("error"),
+            "deviation": self.tr("deviation"),
+            "warning": self.tr("warning"),
+        }.get(str(severity), str(severity))
+
+    def _status(self, status: str) -> str:
+        return {
+            "open": self.tr("open"),
+            "answered": self.tr("answered"),
+            "closed": self.tr("closed"),
+        }.get(str(status), str(status))
+
+    def selected(self) -> QueryRow | None:
+        row = self.table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def _act(self, title: str, prompt: str, action: str) -> None:
+        query = self.selected()
+        if query is None:
+            return
+        text = self.messages.ask_text(self, title, prompt)
+        if text is None:
+            return
+        try:
+            if action == "answer":
+                self.service.answer(query.uid, text)
+            elif action == "close":
+                self.service.close(query.uid, text)
+            else:
+                self.service.reopen(query.uid, text)
+        except RegoError as exc:
+            self.messages.error(self, title, str(exc))
+        except Exception as exc:
+            report_exception(self, exc, self.messages)
+        self.reload()
+
+    def answer(self) -> None:
+        self._act(
+            self.tr("Answer query"),
+            self.tr("Why is the value right as it is (or what was done)?"),
+            "answer",
+        )
+
+    def close_query(self) -> None:
+        self._act(self.tr("Close query"), self.tr("Note for the record (optional):"), "close")
+
+    def reopen(self) -> None:
+        self._act(self.tr("Re-open query"), self.tr("Why is the answer not accepted?"), "reopen")
+
+    def run_checks(self) -> None:
+        service, subject = self.service, self.subject
+
+        def work(progress: Progress) -> object:
+            if subject is not None:
+                return service.sync(subject)
+            return service.sync_all(progress)
+
+        self.operation = Operation(
+            work, parent=self, label=self.tr("Running the edit checks…"), messages=self.messages
+        )
+        self.operation.succeeded.connect(lambda _r: self.reload())
+        self.operation.start()
+
+    def go_to(self) -> None:
+        query = self.selected()
+        if query is not None and self.subject is None:
+            self.open_subject.emit(query.subject)
