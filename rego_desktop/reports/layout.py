@@ -266,7 +266,13 @@ def canvas_maker(furniture: Furniture) -> type[Any]:
             top = height - 30.0
             f = furniture
             self.saveState()
-            self._draw(left, top, f.header_left, 9.5, bold=True, color=ACCENT)
+            room = right - left - self._width(f.header_right, 9.5) - 18.0
+            title = f.header_left
+            words = title.split(" ")
+            while len(words) > 1 and self._width(title, 9.5) > room:
+                words = words[:-1]
+                title = " ".join(words).rstrip(" ·,") + " …"
+            self._draw(left, top, title, 9.5, bold=True, color=ACCENT)
             self._draw(right, top, f.header_right, 9.5, bold=True, anchor="right")
             if f.header_second:
                 tint = ALERT if f.second_alert else MUTED
@@ -279,6 +285,9 @@ def canvas_maker(furniture: Furniture) -> type[Any]:
             page = f.page_format.format(n=number, m=total)
             self._draw(right, 24, page, 7.5, anchor="right")
             self.restoreState()
+
+        def _width(self, text: str, size: float) -> float:
+            return float(self.stringWidth(text, font_for(text, bold=True), size))
 
         def _draw(
             self,
