@@ -152,6 +152,9 @@ class MainWindow(QMainWindow):
 
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         tools.addAction(self._action(self.tr("&Queries…"), self.show_queries, "Ctrl+Shift+Q"))
+        export = self._action(self.tr("&Export for the center…"), self.export_transfer)
+        export.setEnabled(self.study.user.can(Permission.EXPORT))
+        tools.addAction(export)
         users = self._action(self.tr("&Users…"), self.manage_users)
         users.setEnabled(self.study.user.can(Permission.MANAGE_USERS))
         tools.addAction(users)
@@ -271,6 +274,11 @@ class MainWindow(QMainWindow):
         self.dashboard.show()
         self.dashboard.raise_()
         self.dashboard.activateWindow()
+
+    def export_transfer(self) -> None:
+        from rego_desktop.ui.export_dialog import ExportDialog
+
+        ExportDialog(self.study, self.messages, self).exec()
 
     def show_queries(self) -> None:
         from rego_desktop.ui.queries_view import QueriesDialog

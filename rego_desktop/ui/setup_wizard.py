@@ -38,7 +38,7 @@ from rego_desktop.store.study import OpenStudy
 from rego_desktop.study import CURRENT
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
-from rego_desktop.ui.widgets import error_label, language
+from rego_desktop.ui.widgets import buddy_label, error_label, language
 
 CENTER_KEY_NAME = "center-public-key.json"
 
@@ -111,7 +111,7 @@ class DatabasePage(_Page):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         form = QFormLayout(self)
-        form.addRow(self.tr("&File:"), row)
+        form.addRow(buddy_label(self.tr("&File:"), self.path), row)
         form.addRow(self.error)
 
     def _browse(self) -> None:
@@ -209,7 +209,7 @@ class CenterKeyPage(_Page):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         form = QFormLayout(self)
-        form.addRow(self.tr("&Key file:"), row)
+        form.addRow(buddy_label(self.tr("&Key file:"), self.path), row)
         form.addRow(self.tr("Fingerprint:"), self.fingerprint)
         form.addRow(self.error)
         self.path.editingFinished.connect(self._show_fingerprint)

@@ -35,3 +35,11 @@ def heading(text: str, scale: float = 1.2) -> QLabel:
     label.setFont(font)
     label.setWordWrap(True)
     return label
+
+
+def buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose mnemonic (Alt+letter) moves to ``buddy``; needed when the
+    form row holds a layout rather than the input itself."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label

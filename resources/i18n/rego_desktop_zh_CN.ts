@@ -351,6 +351,69 @@ Details for support are in {path}.</source>
     </message>
 </context>
 <context>
+    <name>ExportDialog</name>
+    <message>
+        <source>Export for the coordinating center</source>
+        <translation>导出给协调中心</translation>
+    </message>
+    <message>
+        <source>The transfer file holds only what is listed below: subject codes, no names, record numbers, birth dates or free text, and every date turned into a study day. It is encrypted for the coordinating center and signed with this site's key.</source>
+        <translation>传输文件只包含下面列出的内容:受试者编号,不含姓名、病历号、出生日期或自由文本,所有日期均转换为研究日。文件使用协调中心的公钥加密,并用本中心的密钥签名。</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>浏览(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>B&amp;rowse…</source>
+        <translation>浏览(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Center &amp;key file:</source>
+        <translation>中心密钥文件(&amp;K):</translation>
+    </message>
+    <message>
+        <source>&amp;Transfer file:</source>
+        <translation>传输文件(&amp;T):</translation>
+    </message>
+    <message>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Coordinating center public key</source>
+        <translation>协调中心公钥</translation>
+    </message>
+    <message>
+        <source>Key files (*.json)</source>
+        <translation>密钥文件 (*.json)</translation>
+    </message>
+    <message>
+        <source>Transfer file</source>
+        <translation>传输文件</translation>
+    </message>
+    <message>
+        <source>Transfer files (*.rgt)</source>
+        <translation>传输文件 (*.rgt)</translation>
+    </message>
+    <message>
+        <source>Choose the coordinating center's public key file.</source>
+        <translation>请选择协调中心的公钥文件。</translation>
+    </message>
+    <message>
+        <source>Choose where to write the transfer file.</source>
+        <translation>请选择传输文件的保存位置。</translation>
+    </message>
+    <message>
+        <source>Writing the transfer file…</source>
+        <translation>正在写入传输文件…</translation>
+    </message>
+    <message>
+        <source>Written {path} ({size} bytes): package {sequence} with {patients} patients. Send it to the coordinating center by USB stick or e-mail.</source>
+        <translation>已写入 {path}({size} 字节):第 {sequence} 号数据包,含 {patients} 名患者。请通过U盘或电子邮件发送给协调中心。</translation>
+    </message>
+</context>
+<context>
     <name>FormWizard</name>
     <message>
         <source>new {item}</source>
@@ -532,6 +595,10 @@ Details for support are in {path}.</source>
     <message>
         <source>&amp;Queries…</source>
         <translation>质疑(&amp;Q)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export for the center…</source>
+        <translation>导出给协调中心(&amp;E)…</translation>
     </message>
     <message>
         <source>&amp;Users…</source>

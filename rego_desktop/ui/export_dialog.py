@@ -1,0 +1,181 @@
+"""The Export screen: shows exactly what will leave the site, then writes the
+signed, encrypted, de-identified transfer file for the coordinating center.
+
+The preview and the export both come from ``rego_desktop.exchange.export``; this
+screen only chooses the files and presents the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rego_desktop.errors import RegoError
+from rego_desktop.exchange.export import ExportResult, export_transfer, preview_export
+from rego_desktop.exchange.keys import load_center_public_key
+from rego_desktop.store.study import OpenStudy
+from rego_desktop.ui.messages import MessageService
+from rego_desktop.ui.operations import Operation, Progress
+from rego_desktop.ui.setup_wizard import stored_center_key
+from rego_desktop.ui.widgets import buddy_label, error_label, language
+
+
+class ExportDialog(QDialog):
+    def __init__(
+        self, study: OpenStudy, messages: MessageService, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.study = study
+        self.messages = messages
+        self.operation: Operation | None = None
+        self.exported: ExportResult | None = None
+        self.setObjectName("exportDialog")
+        self.setWindowTitle(self.tr("Export for the coordinating center"))
+        self.resize(820, 620)
+        intro = QLabel(
+            self.tr(
+                "The transfer file holds only what is listed below: subject codes, no "
+                "names, record numbers, birth dates or free text, and every date turned "
+                "into a study day. It is encrypted for the coordinating center and signed "
+                "with this site's key."
+            )
+        )
+        intro.setWordWrap(True)
+        self.preview = QPlainTextEdit()
+        self.preview.setObjectName("exportPreview")
+        self.preview.setReadOnly(True)
+        self.preview.setFont(QFont("monospace"))
+        key = stored_center_key()
+        self.key_path = QLineEdit(str(key) if key.exists() else "")
+        self.key_path.setObjectName("centerKey")
+        key_browse = QPushButton(self.tr("&Browse…"))
+        key_browse.clicked.connect(self._browse_key)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_path, 1)
+        key_row.addWidget(key_browse)
+        stamp = dt.date.today().strftime("%Y%m%d")
+        default_out = Path.home() / f"{study.info.site_code}-{stamp}.rgt"
+        self.out_path = QLineEdit(str(default_out))
+        self.out_path.setObjectName("exportPath")
+        out_browse = QPushButton(self.tr("B&rowse…"))
+        out_browse.clicked.connect(self._browse_out)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.out_path, 1)
+        out_row.addWidget(out_browse)
+        form = QFormLayout()
+        form.addRow(buddy_label(self.tr("Center &key file:"), self.key_path), key_row)
+        form.addRow(buddy_label(self.tr("&Transfer file:"), self.out_path), out_row)
+        self.error = error_label()
+        self.done_label = QLabel()
+        self.done_label.setObjectName("exportDone")
+        self.done_label.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.export_button = buttons.addButton(
+            self.tr("&Export"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        buttons.accepted.connect(self.export)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.done_label)
+        layout.addWidget(buttons)
+        self.load_preview()
+
+    def load_preview(self) -> None:
+        try:
+            preview = preview_export(self.study)
+        except RegoError as exc:
+            self.preview.setPlainText(str(exc))
+            self.export_button.setEnabled(False)
+            return
+        self.preview.setPlainText("\n".join(preview.lines(language())))
+
+    def _browse_key(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Coordinating center public key"), "", self.tr("Key files (*.json)")
+        )
+        if chosen:
+            self.key_path.setText(chosen)
+
+    def _browse_out(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Transfer file"), self.out_path.text(), self.tr("Transfer files (*.rgt)")
+        )
+        if chosen:
+            self.out_path.setText(chosen)
+
+    def export(self) -> None:
+        self.error.hide()
+        key_text = self.key_path.text().strip()
+        out_text = self.out_path.text().strip()
+        if not key_text:
+            self.error.setText(self.tr("Choose the coordinating center's public key file."))
+            self.error.show()
+            return
+        if not out_text:
+            self.error.setText(self.tr("Choose where to write the transfer file."))
+            self.error.show()
+            return
+        study, key_path, out = self.study, Path(key_text), Path(out_text)
+
+        def work(_progress: Progress) -> ExportResult:
+            return export_transfer(study, load_center_public_key(key_path), out)
+
+        self.export_button.setEnabled(False)
+        self.operation = Operation(
+            work,
+            parent=self,
+            label=self.tr("Writing the transfer file…"),
+            messages=self.messages,
+            report_errors=False,
+        )
+        self.operation.succeeded.connect(self._exported)
+        self.operation.failed.connect(self._failed)
+        self.operation.start()
+
+    def _exported(self, result: object) -> None:
+        assert isinstance(result, ExportResult)
+        self.exported = result
+        self.export_button.setEnabled(True)
+        self.done_label.setText(
+            self.tr(
+                "Written {path} ({size} bytes): package {sequence} with {patients} patients. "
+                "Send it to the coordinating center by USB stick or e-mail."
+            ).format(
+                path=result.path,
+                size=result.size,
+                sequence=result.header.sequence,
+                patients=result.preview.patients,
+            )
+        )
+        self.load_preview()
+
+    def _failed(self, exc: object) -> None:
+        self.export_button.setEnabled(True)
+        if isinstance(exc, RegoError):
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        from rego_desktop.ui.errors import report_exception
+
+        assert isinstance(exc, BaseException)
+        report_exception(self, exc, self.messages)
