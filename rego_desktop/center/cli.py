@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rego_desktop import __version__
-from rego_desktop.casebook import Casebook
+from rego_desktop.analysis.summary import summarize
+from rego_desktop.analysis.text import render_text
 from rego_desktop.center.db import open_center_database
 from rego_desktop.center.merge import (
     MergeResult,
@@ -56,8 +56,6 @@ from rego_desktop.logs import log_bug
 
 PROG = "rego-center"
 PASSPHRASE_ENV = "REGO_CENTER_PASSPHRASE"
-SUMMARY_MODULE = "rego_desktop.analysis.summary"
-TEXT_MODULE = "rego_desktop.analysis.text"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -142,7 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=cmd_log)
 
-    p = sub.add_parser("summary", help="pooled results (per-site patient counts at least)")
+    p = sub.add_parser(
+        "summary",
+        help="pooled endpoint summary (OS, PFS, TTP, ORR, DCR, AEs, dosing), overall and per site",
+    )
     _db_arg(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--by-site", action="store_true", help="also each site on its own")
@@ -317,47 +318,11 @@ def cmd_log(args: argparse.Namespace) -> int:
     return 0
 
 
-Summarize = Callable[[Sequence[Casebook]], dict[str, Any]]
-
-
-def summarizer() -> Summarize | None:
-    """``rego_desktop.analysis.summary.summarize`` if this build has it, else None."""
-    try:
-        module = importlib.import_module(SUMMARY_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name in ("rego_desktop.analysis", SUMMARY_MODULE):
-            return None
-        raise
-    function = getattr(module, "summarize", None)
-    if not callable(function):
-        return None
-    summarize: Summarize = function
-    return summarize
-
-
-def text_renderer() -> Callable[[dict[str, Any]], str] | None:
-    """``rego_desktop.analysis.text.render_text`` if this build has it, else None."""
-    try:
-        module = importlib.import_module(TEXT_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name in ("rego_desktop.analysis", TEXT_MODULE):
-            return None
-        raise
-    function = getattr(module, "render_text", None)
-    if not callable(function):
-        return None
-    render: Callable[[dict[str, Any]], str] = function
-    return render
-
-
 def _render_summary(summary: Any) -> str:
-    render = text_renderer()
-    if render is not None and isinstance(summary, dict):
-        try:
-            return render(summary)
-        except (KeyError, TypeError, ValueError):
-            pass  # not the shape that renderer knows: fall back to the generic layout
-    return "\n".join(_render(summary, 1))
+    try:
+        return render_text(summary)
+    except (KeyError, TypeError, ValueError):
+        return "\n".join(_render(summary, 1))  # not the shape render_text knows
 
 
 def _render(value: Any, indent: int = 0) -> list[str]:
@@ -392,26 +357,18 @@ def _scalar(value: Any) -> str:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    summarize = summarizer()
     with open_center_database(args.db) as db:
         counts = site_counts(db)
         total = sum(c.patients for c in counts)
         report: dict[str, Any] = {
             "patients": total,
             "sites": [c.to_json_object() for c in counts],
-            "summary": None,
+            "summary": summarize(pooled_casebooks(db)),
         }
-        if summarize is not None:
-            report["summary"] = summarize(pooled_casebooks(db))
-            if args.by_site:
-                report["by_site"] = {
-                    c.site_code: summarize(pooled_casebooks(db, site=c.site_code)) for c in counts
-                }
-        else:
-            report["note"] = (
-                "The pooled endpoint summary is not part of this version of rego-desktop; "
-                "patient counts per site only."
-            )
+        if args.by_site:
+            report["by_site"] = {
+                c.site_code: summarize(pooled_casebooks(db, site=c.site_code)) for c in counts
+            }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         return 0

@@ -212,7 +212,7 @@ def test_summary_uses_the_analysis_module_when_present(
         seen.append([b.subject_code for b in books])
         return {"patients": len(books), "os": {"median_months": 11.25, "events": 2}}
 
-    monkeypatch.setattr(center_cli, "summarizer", lambda: summarize)
+    monkeypatch.setattr(center_cli, "summarize", summarize)
     assert center_cli.main(["summary", "--db", str(tmp_path / "c.db"), "--by-site"]) == 0
     out = capsys.readouterr().out
     assert "median_months: 11.25" in out
@@ -220,15 +220,6 @@ def test_summary_uses_the_analysis_module_when_present(
     assert center_cli.main(["summary", "--db", str(tmp_path / "c.db"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["summary"]["os"]["events"] == 2
-
-
-def test_summarizer_is_none_without_the_module() -> None:
-    try:
-        import rego_desktop.analysis.summary  # noqa: F401
-    except ModuleNotFoundError:
-        assert center_cli.summarizer() is None
-    else:
-        assert center_cli.summarizer() is not None
 
 
 def test_rego_errors_are_friendly(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
