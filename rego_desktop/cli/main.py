@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from rego_desktop import __version__
 from rego_desktop.cli import (
+    backup_commands,
     check_commands,
     exchange_commands,
     report_commands,
@@ -28,6 +29,7 @@ COMMAND_MODULES = (
     summary_commands,
     exchange_commands,
     report_commands,
+    backup_commands,
 )
 
 
@@ -45,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--demo", action="store_true", help="open a throw-away demo study")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation without a window: create a temporary study, store and "
+        "read an encrypted record, back it up, render a PDF; exit 0 if all passed",
+    )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -55,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(args_list)
+    if not hasattr(args, "run") and args.self_test:
+        from rego_desktop.selftest import run as self_test
+
+        return self_test()
     if not hasattr(args, "run"):
         from rego_desktop.ui.app import run_gui
 

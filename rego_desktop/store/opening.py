@@ -25,6 +25,7 @@ from rego_desktop.audit import trail
 from rego_desktop.auth.passwords import password_problems
 from rego_desktop.auth.roles import Role, UserInfo
 from rego_desktop.auth.throttle import DEFAULT_THROTTLE, LoginThrottle
+from rego_desktop.backup.integrity import check_integrity
 from rego_desktop.crypto import recovery
 from rego_desktop.crypto.envelope import DataKeyring, DecryptionFailed
 from rego_desktop.crypto.keyslots import (
@@ -317,6 +318,7 @@ def open_study(
     path = path.resolve()
     throttle.check(str(path), username)
     inspect_file(path)
+    check_integrity(path)
     with _readonly(path) as conn:
         db_uid, _site, _sid, _ver = _read_meta(conn, path)
         try:
@@ -347,6 +349,7 @@ def recover_access(
     path = path.resolve()
     secret = recovery.parse_key(recovery_key)
     inspect_file(path)
+    check_integrity(path)
     with _readonly(path) as conn:
         db_uid, *_ = _read_meta(conn, path)
         slot, slot_uid, _ = _read_slot(conn, "recovery", None)

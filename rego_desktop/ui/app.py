@@ -10,10 +10,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QWidget
 
 from rego_desktop import __version__
+from rego_desktop.backup.policy import AutoBackup, auto_backup, backup_due
+from rego_desktop.errors import RegoError
+from rego_desktop.logs import log_bug
 from rego_desktop.paths import default_database
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.ui import settings as keys
@@ -22,7 +25,7 @@ from rego_desktop.ui.login import LoginDialog
 from rego_desktop.ui.main_window import MainWindow
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress, wait_all
-from rego_desktop.ui.settings import Settings
+from rego_desktop.ui.settings import Settings, backup_policy
 from rego_desktop.ui.setup_wizard import SetupWizard
 from rego_desktop.ui.widgets import LANGUAGE_PROPERTY
 
@@ -30,6 +33,7 @@ I18N = Path(__file__).resolve().parent.parent.parent / "resources" / "i18n"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "Sample-study-2024"
 DEMO_PATIENTS = 120
+BACKUP_CHECK_MS = 60 * 60 * 1000  # is a daily backup due? checked hourly while logged in
 
 
 def install_translations(app: QApplication, language: str) -> list[QTranslator]:
@@ -75,6 +79,10 @@ class SiteApplication(QObject):
         self.lock_dialog: LockDialog | None = None
         self.idle: IdleWatcher | None = None
         self.operation: Operation | None = None
+        self.backup_operation: Operation | None = None
+        self.backup_timer = QTimer(self)
+        self.backup_timer.setInterval(BACKUP_CHECK_MS)
+        self.backup_timer.timeout.connect(self.daily_backup)
         self._hidden: list[QWidget] = []
 
     # -- start ------------------------------------------------------------------------
@@ -102,7 +110,21 @@ class SiteApplication(QObject):
         )
         self.login.unlocked.connect(self.logged_in)
         self.login.other_study.connect(self.choose_other_study)
+        self.login.restore_requested.connect(lambda: self.show_restore(path))
         self.login.show()
+
+    def show_restore(self, path: Path) -> None:
+        from rego_desktop.ui.restore_dialog import RestoreDialog
+
+        folder = self.settings.get(keys.BACKUP_FOLDER)
+        dialog = RestoreDialog(
+            path,
+            self.messages,
+            folders=[Path(folder)] if folder else [],
+            username=self.login.username.text() if self.login is not None else "",
+            parent=self.login,
+        )
+        dialog.open()
 
     def choose_other_study(self) -> None:
         from PySide6.QtWidgets import QFileDialog
@@ -162,6 +184,53 @@ class SiteApplication(QObject):
         self.window.show()
         self.idle = IdleWatcher(self.settings.get(keys.IDLE_LOCK_MINUTES), self)
         self.idle.idle.connect(self.lock)
+        if self.demo_folder is None:
+            self.backup_timer.start()
+            QTimer.singleShot(0, self.daily_backup)
+
+    # -- backups ------------------------------------------------------------------------
+
+    def daily_backup(self) -> None:
+        """Write the daily backup in the background if the newest is a day old."""
+        if self.study is None or self.window is None:
+            return
+        if self.backup_operation is not None and self.backup_operation.running:
+            return
+        path, policy = self.study.path, backup_policy(self.settings)
+
+        def work(_progress: Progress) -> AutoBackup | None:
+            return auto_backup(path, policy, "daily") if backup_due(path, policy) else None
+
+        self.backup_operation = Operation(
+            work,
+            parent=self.window,
+            label=self.tr("Writing the daily backup…"),
+            messages=self.messages,
+            show_after_ms=5000,
+        )
+        self.backup_operation.succeeded.connect(self._backup_written)
+        self.backup_operation.start()
+
+    def _backup_written(self, done: object) -> None:
+        if isinstance(done, AutoBackup) and self.window is not None:
+            if done.note:
+                self.messages.info(self.window, self.tr("Backup"), done.note)
+            self.window.statusBar().showMessage(
+                self.tr("Backup written: {path}").format(path=done.result.path), 10_000
+            )
+
+    def backup_on_close(self, path: Path) -> None:
+        """Back up after the study is closed (log-out, quit); skipped if unchanged."""
+        try:
+            done = auto_backup(path, backup_policy(self.settings), "close")
+        except RegoError as exc:
+            self.messages.error(None, self.tr("Backup not written"), str(exc))
+            return
+        except Exception:
+            log_bug("backup on close failed")
+            return
+        if done.note:
+            self.messages.info(None, self.tr("Backup"), done.note)
 
     def _settings_changed(self) -> None:
         if self.idle is not None:
@@ -197,6 +266,7 @@ class SiteApplication(QObject):
         self.start()
 
     def close_session(self) -> None:
+        self.backup_timer.stop()
         if self.idle is not None:
             self.idle.stop()
             self.idle = None
@@ -212,8 +282,11 @@ class SiteApplication(QObject):
             self.window = None
         wait_all()
         if self.study is not None:
+            path = self.study.path
             self.study.close()
             self.study = None
+            if self.demo_folder is None:
+                self.backup_on_close(path)
 
 
 def run_gui(demo: bool = False, argv: list[str] | None = None) -> int:

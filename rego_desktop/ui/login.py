@@ -40,6 +40,7 @@ class LoginDialog(QDialog):
 
     unlocked = Signal(object)
     other_study = Signal()
+    restore_requested = Signal()
 
     def __init__(
         self,
@@ -100,6 +101,9 @@ class LoginDialog(QDialog):
         buttons.addButton(self.forgot_button, QDialogButtonBox.ButtonRole.HelpRole)
         self.other_button = QPushButton(self.tr("Other study…"))
         buttons.addButton(self.other_button, QDialogButtonBox.ButtonRole.ResetRole)
+        self.restore_button = QPushButton(self.tr("Restore from backup…"))
+        self.restore_button.setObjectName("restoreFromBackup")
+        buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ResetRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
@@ -108,6 +112,7 @@ class LoginDialog(QDialog):
         self.password.returnPressed.connect(self.try_login)
         self.forgot_button.clicked.connect(self.recover)
         self.other_button.clicked.connect(self._other)
+        self.restore_button.clicked.connect(self.restore_requested)
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)

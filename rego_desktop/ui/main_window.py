@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         users.setEnabled(self.study.user.can(Permission.MANAGE_USERS))
         tools.addAction(users)
         tools.addAction(self._action(self.tr("&Settings…"), self.edit_settings))
+        tools.addAction(self._action(self.tr("&Back up now"), self.backup_now))
 
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(self._action(self.tr("&About"), self.about))
@@ -298,6 +299,31 @@ class MainWindow(QMainWindow):
 
         if SettingsDialog(self.settings, self).exec():
             self.settings_changed.emit()
+
+    def backup_now(self) -> None:
+        from rego_desktop.backup.writer import BackupResult, write_backup
+        from rego_desktop.ui.settings import backup_policy
+
+        path, policy = self.study.path, backup_policy(self.settings)
+
+        def work(_progress: Progress) -> BackupResult:
+            return write_backup(path, policy.target, reason="manual", keep=policy.keep)
+
+        def done(result: object) -> None:
+            assert isinstance(result, BackupResult)
+            self.messages.info(
+                self,
+                self.tr("Backup written"),
+                self.tr("Backup written to {path} ({patients} patients).").format(
+                    path=result.path, patients=result.manifest.patients
+                ),
+            )
+
+        self.backup_operation = Operation(
+            work, parent=self, label=self.tr("Writing a backup…"), messages=self.messages
+        )
+        self.backup_operation.succeeded.connect(done)
+        self.backup_operation.start()
 
     def about(self) -> None:
         from rego_desktop import __version__

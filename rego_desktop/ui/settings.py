@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from PySide6.QtCore import QSettings
 
+from rego_desktop.backup.policy import BackupPolicy
 from rego_desktop.paths import data_dir
 
 T = TypeVar("T", str, int, bool)
@@ -54,12 +55,20 @@ IDLE_LOCK_MINUTES: Setting[int] = Setting(
 )
 LAST_DATABASE: Setting[str] = Setting("study/last_database", "", "Study database opened last")
 LAST_USER: Setting[str] = Setting("study/last_user", "", "User name that logged in last")
+BACKUP_FOLDER: Setting[str] = Setting(
+    "backup/folder", "", "Folder for automatic backups, e.g. on a USB drive (empty: the default)"
+)
+BACKUP_KEEP: Setting[int] = Setting(
+    "backup/keep", 10, "Number of backups of the study kept in the backup folder", (), 1, 100
+)
 
 SCHEMA: tuple[Setting[str] | Setting[int] | Setting[bool], ...] = (
     LANGUAGE,
     IDLE_LOCK_MINUTES,
     LAST_DATABASE,
     LAST_USER,
+    BACKUP_FOLDER,
+    BACKUP_KEEP,
 )
 
 
@@ -80,3 +89,9 @@ class Settings:
             raise ValueError(f"{value!r} is not allowed for {setting.key}")
         self._qt.setValue(setting.key, value)
         self._qt.sync()
+
+
+def backup_policy(settings: Settings) -> BackupPolicy:
+    """Where automatic backups go and how many are kept, from the settings."""
+    folder = settings.get(BACKUP_FOLDER)
+    return BackupPolicy(Path(folder) if folder else None, settings.get(BACKUP_KEEP))

@@ -6,13 +6,18 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from rego_desktop.backup.catalog import default_backup_dir
 from rego_desktop.ui import settings as keys
 from rego_desktop.ui.settings import Settings
 
@@ -36,11 +41,25 @@ class SettingsDialog(QDialog):
         )
         self.idle.setSuffix(self.tr(" min"))
         self.idle.setValue(settings.get(keys.IDLE_LOCK_MINUTES))
+        self.backup_folder = QLineEdit(settings.get(keys.BACKUP_FOLDER))
+        self.backup_folder.setObjectName("backupFolder")
+        self.backup_folder.setPlaceholderText(str(default_backup_dir()))
+        choose = QPushButton(self.tr("Choose…"))
+        choose.clicked.connect(self._choose_backup_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.backup_folder, 1)
+        folder_row.addWidget(choose)
+        self.backup_keep = QSpinBox()
+        self.backup_keep.setObjectName("backupKeep")
+        self.backup_keep.setRange(keys.BACKUP_KEEP.minimum or 1, keys.BACKUP_KEEP.maximum or 100)
+        self.backup_keep.setValue(settings.get(keys.BACKUP_KEEP))
         note = QLabel(self.tr("A new language takes effect when rego-desktop starts again."))
         note.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("&Language:"), self.language)
         form.addRow(self.tr("&Lock screen after idle:"), self.idle)
+        form.addRow(self.tr("&Backup folder:"), folder_row)
+        form.addRow(self.tr("Backups &kept:"), self.backup_keep)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -54,4 +73,15 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         self.settings.set(keys.LANGUAGE, str(self.language.currentData()))
         self.settings.set(keys.IDLE_LOCK_MINUTES, self.idle.value())
+        self.settings.set(keys.BACKUP_FOLDER, self.backup_folder.text().strip())
+        self.settings.set(keys.BACKUP_KEEP, self.backup_keep.value())
         super().accept()
+
+    def _choose_backup_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self,
+            self.tr("Folder for backups (e.g. on a USB drive)"),
+            self.backup_folder.text() or str(default_backup_dir()),
+        )
+        if chosen:
+            self.backup_folder.setText(chosen)

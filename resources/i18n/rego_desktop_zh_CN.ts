@@ -522,6 +522,10 @@ Details for support are in {path}.</source>
         <translation>其他研究…</translation>
     </message>
     <message>
+        <source>Restore from backup…</source>
+        <translation>从备份恢复…</translation>
+    </message>
+    <message>
         <source>Type your user name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
@@ -609,6 +613,10 @@ Details for support are in {path}.</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
+        <source>&amp;Back up now</source>
+        <translation>立即备份(&amp;B)</translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -627,6 +635,18 @@ Details for support are in {path}.</source>
     <message>
         <source>Adding a patient…</source>
         <translation>正在添加患者…</translation>
+    </message>
+    <message>
+        <source>Backup written</source>
+        <translation>备份已写入</translation>
+    </message>
+    <message>
+        <source>Backup written to {path} ({patients} patients).</source>
+        <translation>备份已写入 {path}（{patients} 名患者）。</translation>
+    </message>
+    <message>
+        <source>Writing a backup…</source>
+        <translation>正在写入备份…</translation>
     </message>
     <message>
         <source>About rego-desktop</source>
@@ -881,6 +901,125 @@ Details for support are in {path}.</source>
     </message>
 </context>
 <context>
+    <name>RestoreDialog</name>
+    <message>
+        <source>Restore the study from a backup</source>
+        <translation>从备份恢复研究</translation>
+    </message>
+    <message>
+        <source>Study database: {path}
+
+Choose a backup. It is checked completely before anything is replaced: it must open with your user name and password as they were when the backup was made, pass the integrity check and its audit trail must verify. The current file is kept beside it, renamed with the date.</source>
+        <translation>研究数据库:{path}
+
+请选择一个备份。在替换任何内容之前会对其进行完整检查:必须能用备份时的用户名和密码打开,通过完整性检查,并且稽查轨迹验证通过。当前文件会保留在旁边,并以日期重命名。</translation>
+    </message>
+    <message>
+        <source>Made</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Site</source>
+        <translation>中心</translation>
+    </message>
+    <message>
+        <source>Patients</source>
+        <translation>患者数</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>&amp;Other backup file…</source>
+        <translation>其他备份文件(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>用户名(&amp;U):</translation>
+    </message>
+    <message>
+        <source>&amp;Password (as it was in the backup):</source>
+        <translation>密码(备份时的密码)(&amp;P):</translation>
+    </message>
+    <message>
+        <source>&amp;Check backup</source>
+        <translation>检查备份(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Restore</source>
+        <translation>恢复(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Restore from backup</source>
+        <translation>从备份恢复</translation>
+    </message>
+    <message>
+        <source>No backup was found in {folders}. Use 'Other backup file…' to choose one.</source>
+        <translation>在 {folders} 中未找到备份。请使用“其他备份文件…”进行选择。</translation>
+    </message>
+    <message>
+        <source>{n} backup(s) found, newest first.</source>
+        <translation>找到 {n} 个备份,最新的在前。</translation>
+    </message>
+    <message>
+        <source>Choose a backup file</source>
+        <translation>选择备份文件</translation>
+    </message>
+    <message>
+        <source>rego-desktop backups (*{suffix});;Study databases (*.rego);;All files (*)</source>
+        <translation>rego-desktop 备份 (*{suffix});;研究数据库 (*.rego);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a backup first.</source>
+        <translation>请先选择一个备份。</translation>
+    </message>
+    <message>
+        <source>Type your user name and password.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Checking the backup…</source>
+        <translation>正在检查备份…</translation>
+    </message>
+    <message>
+        <source>Replace the study database {db} with the backup {backup}?
+
+Changes made after the backup was written will not be in the restored study; the current file is kept beside it, renamed with today's date.</source>
+        <translation>是否用备份 {backup} 替换研究数据库 {db}?
+
+备份之后所做的修改不会出现在恢复后的研究中;当前文件会保留在旁边,并以今天的日期重命名。</translation>
+    </message>
+    <message>
+        <source>Checking and restoring the backup…</source>
+        <translation>正在检查并恢复备份…</translation>
+    </message>
+    <message>
+        <source>Backup checked</source>
+        <translation>备份已检查</translation>
+    </message>
+    <message>
+        <source>The study was restored from {backup}.</source>
+        <translation>研究已从 {backup} 恢复。</translation>
+    </message>
+    <message>
+        <source>The file it replaced is kept as {kept}.</source>
+        <translation>被替换的文件保留为 {kept}。</translation>
+    </message>
+    <message>
+        <source>Study restored</source>
+        <translation>研究已恢复</translation>
+    </message>
+    <message>
+        <source>The backup is good: {patients} patients, {records} records, {entries} audit entries. It opened with your password, passed the integrity check, its audit trail verifies and every record decrypts.</source>
+        <translation>备份完好:{patients} 名患者,{records} 条记录,{entries} 条稽查记录。已用您的密码打开,通过完整性检查,稽查轨迹验证通过,所有记录均可解密。</translation>
+    </message>
+</context>
+<context>
     <name>SectionPage</name>
     <message>
         <source>Reason for the deviation (required)</source>
@@ -902,6 +1041,10 @@ Details for support are in {path}.</source>
         <translation> 分钟</translation>
     </message>
     <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
         <source>A new language takes effect when rego-desktop starts again.</source>
         <translation>新的语言将在 rego-desktop 重新启动后生效。</translation>
     </message>
@@ -912,6 +1055,18 @@ Details for support are in {path}.</source>
     <message>
         <source>&amp;Lock screen after idle:</source>
         <translation>空闲多久后锁定屏幕(&amp;L):</translation>
+    </message>
+    <message>
+        <source>&amp;Backup folder:</source>
+        <translation>备份文件夹(&amp;B):</translation>
+    </message>
+    <message>
+        <source>Backups &amp;kept:</source>
+        <translation>保留备份数(&amp;K):</translation>
+    </message>
+    <message>
+        <source>Folder for backups (e.g. on a USB drive)</source>
+        <translation>备份文件夹（例如 U 盘上）</translation>
     </message>
 </context>
 <context>
@@ -942,6 +1097,22 @@ Details for support are in {path}.</source>
     <message>
         <source>Preparing the demo study…</source>
         <translation>正在准备演示研究…</translation>
+    </message>
+    <message>
+        <source>Writing the daily backup…</source>
+        <translation>正在写入每日备份…</translation>
+    </message>
+    <message>
+        <source>Backup</source>
+        <translation>备份</translation>
+    </message>
+    <message>
+        <source>Backup written: {path}</source>
+        <translation>备份已写入：{path}</translation>
+    </message>
+    <message>
+        <source>Backup not written</source>
+        <translation>备份未写入</translation>
     </message>
 </context>
 <context>

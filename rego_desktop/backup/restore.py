@@ -1,0 +1,434 @@
+"""Checking a backup, and putting it back in place of the study file.
+
+Nothing is replaced until the backup has proven itself on a private working copy:
+its checksum matches its manifest, SQLite's full ``integrity_check`` passes, it opens
+with the given user name and password (the backup carries the key slots valid when it
+was made), that user may change data, its audit chain verifies
+(:func:`rego_desktop.audit.trail.verify`) and every record and patient summary
+decrypts. The working copy is made in the study's own folder, brought to the current
+schema there and given a ``study.restore`` audit entry. Then the current study file is
+kept as ``NAME.replaced-YYYYMMDD-HHMMSSZ`` (a hard link or copy, with its ``-wal``
+moved beside it) and the working copy takes the study's name in one atomic rename on
+the same disk, so a power cut leaves the old or the new study, never none. The backup
+file is only read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from rego_desktop.audit import trail
+from rego_desktop.auth.roles import Permission
+from rego_desktop.auth.throttle import DEFAULT_THROTTLE, LoginThrottle
+from rego_desktop.backup.files import (
+    connect_readonly,
+    connect_writable,
+    copy_durably,
+    folder_error,
+    fsync_dir,
+    remove_with_side_files,
+    sha256_of,
+    stamp,
+)
+from rego_desktop.backup.integrity import first_problem, study_uid
+from rego_desktop.backup.manifest import Manifest, read_manifest
+from rego_desktop.crypto.envelope import DecryptionFailed
+from rego_desktop.errors import (
+    AuthenticationError,
+    DamagedDatabase,
+    DatabaseInUse,
+    LoginThrottled,
+    PermissionDenied,
+    StudyFileError,
+)
+from rego_desktop.models import Patient, Record, utcnow
+from rego_desktop.services.patients import decrypt_record, summary_aad
+from rego_desktop.store.opening import inspect_file, open_study
+from rego_desktop.store.study import OpenStudy
+
+Progress = Callable[[int, int], None]
+STEPS = 7
+
+
+@dataclass(frozen=True)
+class BackupCheck:
+    """A backup that passed every check."""
+
+    backup: Path
+    manifest: Manifest | None
+    db_uid: str
+    site_code: str
+    patients: int
+    records: int
+    audit_entries: int
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    check: BackupCheck
+    target: Path
+    kept: Path | None  # the file that was replaced, renamed (None if there was none)
+
+
+class _BackupThrottle(LoginThrottle):
+    """Counts wrong passwords against the backup file, not its temporary copy."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+
+    def check(self, database: str, username: str) -> None:
+        DEFAULT_THROTTLE.check(self.key, username)
+
+    def failed(self, database: str, username: str) -> None:
+        DEFAULT_THROTTLE.failed(self.key, username)
+
+    def succeeded(self, database: str, username: str) -> None:
+        DEFAULT_THROTTLE.succeeded(self.key, username)
+
+
+def _noop(_done: int, _total: int) -> None:
+    pass
+
+
+def check_backup(
+    backup: Path,
+    username: str,
+    password: str,
+    *,
+    work_dir: Path | None = None,
+    progress: Progress = _noop,
+) -> BackupCheck:
+    """Run every check of a restore on a temporary copy; change nothing."""
+    backup = _existing_backup(backup)
+    folder = Path(tempfile.mkdtemp(prefix="rego-check-", dir=work_dir))
+    work = folder / "check.rego"
+    try:
+        result, opened = _verify_copy(backup, work, username, password, progress)
+        opened.close()
+        progress(STEPS, STEPS)
+        return result
+    finally:
+        remove_with_side_files(work)
+        with suppress(OSError):
+            folder.rmdir()
+
+
+def restore_backup(
+    backup: Path,
+    target: Path,
+    username: str,
+    password: str,
+    *,
+    progress: Progress = _noop,
+    now: dt.datetime | None = None,
+) -> RestoreResult:
+    """Replace the study file ``target`` with ``backup`` once the backup is verified.
+
+    The replaced file is kept beside it, renamed with a timestamp. ``target`` may be
+    missing (a new computer), damaged or intact; it must not be open, and it must not
+    be a different, readable study.
+    """
+    backup = _existing_backup(backup)
+    target = target.absolute()
+    if target.is_dir():
+        raise StudyFileError(f"{target} is a folder; give the study database file.")
+    if target.exists() and target.resolve() == backup:
+        raise StudyFileError("The backup and the study database are the same file.")
+    if not target.parent.is_dir():
+        raise StudyFileError(f"The folder {target.parent} does not exist.")
+    at = now or utcnow()
+    _clean_interrupted(target)
+    kept = _kept_name(target, at) if target.exists() else None
+    work = target.parent / f".{target.name}.restoring-{uuid.uuid4().hex[:8]}"
+    try:
+        result, opened = _verify_copy(backup, work, username, password, progress)
+        try:
+            current = _uid_of(target) if target.exists() else None
+            if current is not None and current != result.db_uid:
+                raise StudyFileError(
+                    f"{target} holds a different study than the backup {backup.name} "
+                    f"(site {result.site_code}); nothing was changed. Restore it to a new "
+                    "file name, or move the other study away first."
+                )
+            with _mapped(work, backup), opened.transaction() as session:
+                trail.append(
+                    session,
+                    opened.keyring,
+                    opened.user,
+                    "study.restore",
+                    details={
+                        "backup": backup.name,
+                        "backup_made": (
+                            result.manifest.created_at.isoformat(timespec="seconds")
+                            if result.manifest
+                            else ""
+                        ),
+                        "replaced_file_kept_as": kept.name if kept else "",
+                    },
+                )
+        finally:
+            opened.close()
+        _fold_wal(work)
+        progress(STEPS - 1, STEPS)
+        moved = _keep(target, kept) if kept is not None else []
+        try:
+            os.replace(work, target)  # atomic: the study file is never missing
+            fsync_dir(target.parent)
+        except OSError as exc:
+            if kept is not None:
+                _unkeep(kept, moved)
+            if isinstance(exc, PermissionError):
+                raise _in_use(target, exc) from exc
+            raise folder_error(target.parent, exc, "The restored study") from exc
+        Path(str(target) + "-shm").unlink(missing_ok=True)
+        progress(STEPS, STEPS)
+        return RestoreResult(result, target, kept)
+    finally:
+        remove_with_side_files(work)
+
+
+# -- checks -----------------------------------------------------------------------
+
+
+def _existing_backup(backup: Path) -> Path:
+    backup = backup.resolve()
+    if not backup.exists():
+        raise StudyFileError(f"There is no backup file {backup}.")
+    if not backup.is_file():
+        raise StudyFileError(f"{backup} is a folder; choose a backup file in it.")
+    return backup
+
+
+def _verify_copy(
+    backup: Path, work: Path, username: str, password: str, progress: Progress
+) -> tuple[BackupCheck, OpenStudy]:
+    """Copy ``backup`` to ``work`` and prove it; returns the copy unlocked."""
+    progress(0, STEPS)
+    manifest = read_manifest(backup)
+    if manifest is not None:
+        try:
+            size, digest = backup.stat().st_size, sha256_of(backup)
+        except OSError as exc:
+            raise StudyFileError(f"The backup {backup} cannot be read: {exc.strerror}.") from exc
+        if size != manifest.size or digest != manifest.sha256:
+            raise DamagedDatabase(
+                f"The backup {backup} is damaged: it differs from the checksum written with "
+                "it. Nothing was changed; choose another (older) backup."
+            )
+    progress(1, STEPS)
+    try:
+        copy_durably(backup, work)
+    except OSError as exc:
+        raise folder_error(work.parent, exc, "A working copy of the backup") from exc
+    progress(2, STEPS)
+    with _mapped(work, backup):
+        inspect_file(work)
+        problem = _integrity(work)
+        if problem is not None:
+            raise DamagedDatabase(
+                f"The backup {backup} is damaged (integrity check: {problem}). Nothing was "
+                "changed; choose another (older) backup."
+            )
+        progress(3, STEPS)
+        try:
+            opened = open_study(work, username, password, throttle=_BackupThrottle(str(backup)))
+        except LoginThrottled:
+            raise
+        except AuthenticationError:
+            raise AuthenticationError(
+                f"The backup {backup.name} does not open with that user name and password. "
+                "A backup keeps the passwords that were valid when it was made: if yours "
+                "changed since, use the old one. Nothing was changed."
+            ) from None
+    try:
+        progress(4, STEPS)
+        with _mapped(work, backup):
+            result = _verify_content(backup, manifest, opened, progress)
+    except BaseException:
+        opened.close()
+        raise
+    return result, opened
+
+
+def _integrity(work: Path) -> str | None:
+    try:
+        conn = connect_readonly(work)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        return first_problem(conn, "integrity_check")
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        conn.close()
+
+
+def _verify_content(
+    backup: Path, manifest: Manifest | None, study: OpenStudy, progress: Progress
+) -> BackupCheck:
+    if not study.user.can(Permission.EDIT_DATA):
+        raise PermissionDenied(
+            f"{study.user.username} ({study.user.role.value}) may not restore a backup: "
+            "restoring replaces the study data. Ask a user who enters data or the "
+            "administrator."
+        )
+    if manifest is not None and manifest.db_uid != study.info.db_uid:
+        raise DamagedDatabase(
+            f"The backup {backup} does not match the manifest beside it. Nothing was "
+            "changed; choose another backup."
+        )
+    db_uid = study.info.db_uid
+    aead = study.keyring.records
+    patients = records = 0
+    with study.reading() as session:
+        count, problems = trail.verify(session, study.keyring)
+        if problems:
+            raise DamagedDatabase(
+                f"The audit trail of the backup {backup.name} does not verify "
+                f"({problems[0].message}). Nothing was changed; choose another backup."
+            )
+        progress(5, STEPS)
+        try:
+            for patient in session.scalars(select(Patient)):
+                patients += 1
+                if patient.summary is not None:
+                    aead.decrypt(patient.summary, summary_aad(db_uid, patient.uid))
+            rows = session.execute(
+                select(Patient.uid, Record).join(Record, Record.patient_id == Patient.id)
+            ).yield_per(500)
+            for patient_uid, record in rows:
+                if study.definition.has_form(record.form_id):
+                    decrypt_record(study, patient_uid, record)
+                records += 1
+        except (DecryptionFailed, ValueError, KeyError) as exc:
+            raise DamagedDatabase(
+                f"A record in the backup {backup.name} does not decrypt "
+                f"({type(exc).__name__}). Nothing was changed; choose another backup."
+            ) from None
+    return BackupCheck(
+        backup=backup,
+        manifest=manifest,
+        db_uid=db_uid,
+        site_code=study.info.site_code,
+        patients=patients,
+        records=records,
+        audit_entries=count,
+    )
+
+
+@contextmanager
+def _mapped(work: Path, backup: Path) -> Iterator[None]:
+    """Re-raise study file errors about the working copy as errors about the backup."""
+    try:
+        yield
+    except StudyFileError as exc:
+        text = exc.message
+        for name in {str(work), str(work.resolve())}:
+            text = text.replace(name, str(backup))
+        if text == exc.message:
+            raise
+        raise type(exc)(text) from exc
+
+
+# -- replacing --------------------------------------------------------------------
+
+
+def _uid_of(target: Path) -> str | None:
+    """The study id of ``target``, removing the empty -wal/-shm a read-only look leaves."""
+    side = [Path(str(target) + s) for s in ("-wal", "-shm")]
+    existed = [p.exists() for p in side]
+    try:
+        return study_uid(target)
+    finally:
+        for path, was_there in zip(side, existed, strict=True):
+            with suppress(OSError):
+                if not was_there and (path.name.endswith("-shm") or path.stat().st_size == 0):
+                    path.unlink()
+
+
+def _kept_name(target: Path, at: dt.datetime) -> Path:
+    base = f"{target.name}.replaced-{stamp(at)}"
+    kept = target.with_name(base)
+    n = 2
+    while kept.exists() or Path(str(kept) + "-wal").exists():
+        kept = target.with_name(f"{base}-{n}")
+        n += 1
+    return kept
+
+
+def _fold_wal(path: Path) -> None:
+    """Leave ``path`` as one file: checkpoint and drop a -wal left by the last close."""
+    if not Path(str(path) + "-wal").exists():
+        return
+    conn = connect_writable(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def _keep(target: Path, kept: Path) -> list[tuple[Path, Path]]:
+    """Keep the current study file as ``kept`` while it stays where it is.
+
+    ``kept`` is a hard link (a copy where the disk has no links, e.g. FAT); the file's
+    journals move beside it first, so the restored file never finds a stale -wal next
+    to it. The study file itself is then replaced by one atomic rename.
+    """
+    try:
+        os.link(target, kept)
+    except OSError:
+        try:
+            copy_durably(target, kept)
+        except OSError as exc:
+            kept.unlink(missing_ok=True)
+            raise folder_error(target.parent, exc, "A copy of the replaced study") from exc
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for suffix in ("-wal", "-journal"):
+            source = Path(str(target) + suffix)
+            if source.exists():
+                dest = Path(str(kept) + suffix)
+                os.replace(source, dest)
+                moved.append((dest, source))
+        fsync_dir(target.parent)
+    except OSError as exc:
+        _unkeep(kept, moved)
+        raise _in_use(target, exc) from exc
+    return moved
+
+
+def _unkeep(kept: Path, moved: list[tuple[Path, Path]]) -> None:
+    """Undo :func:`_keep` (the study file was not replaced)."""
+    for dest, source in reversed(moved):
+        with suppress(OSError):
+            os.replace(dest, source)
+    with suppress(OSError):
+        kept.unlink()
+
+
+def _in_use(target: Path, exc: OSError) -> DatabaseInUse:
+    return DatabaseInUse(
+        f"{target} could not be replaced ({exc.strerror}); is rego-desktop still open with "
+        "it? Close it and try again. Nothing was changed."
+    )
+
+
+def _clean_interrupted(target: Path) -> None:
+    """Remove working copies left by a restore that was interrupted (power cut)."""
+    prefix = f".{target.name}.restoring-"
+    with suppress(OSError):
+        for path in target.parent.iterdir():
+            if path.name.startswith(prefix):
+                with suppress(OSError):
+                    path.unlink()
