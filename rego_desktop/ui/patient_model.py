@@ -98,11 +98,34 @@ class PatientTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[PatientRow] = []
+        self._sort: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.AscendingOrder)
 
     def set_rows(self, rows: Sequence[PatientRow]) -> None:
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = self._sorted(list(rows))
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in Python with one key call per row (10,000 rows in a few ms), instead
+        of a proxy calling ``data()`` for every comparison."""
+        if not 0 <= column < len(COLUMNS):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        old = {id(row): i for i, row in enumerate(self._rows)}
+        self._rows = self._sorted(self._rows)
+        moved = {old[id(row)]: i for i, row in enumerate(self._rows)}
+        persistent = self.persistentIndexList()
+        self.changePersistentIndexList(
+            persistent,
+            [self.index(moved[p.row()], p.column()) if p.isValid() else p for p in persistent],
+        )
+        self.layoutChanged.emit()
+
+    def _sorted(self, rows: list[PatientRow]) -> list[PatientRow]:
+        column, order = self._sort
+        key = COLUMNS[column].sort
+        return sorted(rows, key=key, reverse=order == Qt.SortOrder.DescendingOrder)
 
     def row_at(self, row: int) -> PatientRow:
         return self._rows[row]
@@ -154,7 +177,12 @@ class PatientFilter(QSortFilterProxyModel):
         super().__init__(parent)
         self._text = ""
         self._status: PatientStatus | None = None
-        self.setSortRole(SORT_ROLE)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The source model sorts; this proxy only filters and keeps its order."""
+        model = self.sourceModel()
+        if model is not None:
+            model.sort(column, order)
 
     def set_text(self, text: str) -> None:
         self.beginFilterChange()
@@ -179,11 +207,3 @@ class PatientFilter(QSortFilterProxyModel):
             or self._text in row.name.casefold()
             or self._text in row.record_number.casefold()
         )
-
-    def lessThan(self, left: Index, right: Index) -> bool:  # noqa: N802
-        a = left.data(SORT_ROLE)
-        b = right.data(SORT_ROLE)
-        try:
-            return bool(a < b)
-        except TypeError:
-            return str(a) < str(b)
