@@ -16,9 +16,7 @@ reported on its own line naming the file and the reason); 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,6 +42,7 @@ from rego_desktop.center.registry import (
     register_site_key,
 )
 from rego_desktop.cli.common import new_secret, secret
+from rego_desktop.cli.runner import run_command
 from rego_desktop.errors import RegoError, UsageError
 from rego_desktop.exchange.errors import ExchangeError
 from rego_desktop.exchange.keys import (
@@ -52,7 +51,6 @@ from rego_desktop.exchange.keys import (
     write_center_private_key,
     write_center_public_key,
 )
-from rego_desktop.logs import log_bug
 
 PROG = "rego-center"
 PASSPHRASE_ENV = "REGO_CENTER_PASSPHRASE"
@@ -412,29 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    try:
-        code: int = args.run(args)
-        return code
-    except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except RegoError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing half-merged was kept.", file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # output piped into `head` and the like
-        with contextlib.suppress(OSError):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the exit flush
-        return 1
-    except Exception as exc:
-        path = log_bug(f"unexpected error in {PROG} {args_list[:1]}")
-        print(
-            f"{PROG}: internal error ({type(exc).__name__}); this is a bug. Details are in {path}.",
-            file=sys.stderr,
-        )
-        return 1
+    return run_command(PROG, args, args_list, interrupted="nothing half-merged was kept.")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
-from rego_desktop.casebook import Entry
+from rego_desktop.casebook import Casebook, Entry
 from rego_desktop.derive.context import CHANGE_METHODS, as_date, as_int, as_str
 from rego_desktop.rules import dosing_messages
 from rego_desktop.rules.findings import Text
@@ -60,4 +60,21 @@ def where(study: StudyDefinition, form: Form, entry: Entry) -> Text:
     when = entry.get(form.order_by) if form.order_by else None
     if isinstance(when, dt.date):
         return Text(f"{en} ({when.isoformat()})", f"{zh}（{when.isoformat()}）")
+    return Text(en, zh)
+
+
+def finding_place(book: Casebook, form_id: str, item_uid: str, field_id: str | None) -> Text:
+    """Where a finding is, e.g. "Adverse event Hypertension (2024-03-20) / Grade"."""
+    definition = book.definition
+    if not definition.has_form(form_id):
+        return Text(form_id, form_id)
+    form = definition.form(form_id)
+    entry = next((e for e in book.entries.get(form.id, []) if e.item_uid == item_uid), None)
+    if entry is not None:
+        en, zh = where(definition, form, entry)
+    else:
+        en, zh = form.label.en, form.label.zh
+    if field_id is not None and form.has_field(field_id):
+        label = form.field(field_id).label
+        en, zh = f"{en} / {label.en}", f"{zh} / {label.zh}"
     return Text(en, zh)

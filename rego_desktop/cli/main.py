@@ -18,8 +18,7 @@ from rego_desktop.cli import (
     study_commands,
     summary_commands,
 )
-from rego_desktop.errors import RegoError, UsageError
-from rego_desktop.logs import log_bug
+from rego_desktop.cli.runner import run_command
 
 PROG = "rego-desktop"
 # Each module adds its subcommands with register(subparsers).
@@ -72,25 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         gui_code: int = run_gui(demo=args.demo)
         return gui_code
-    try:
-        code: int = args.run(args)
-        return code
-    except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except RegoError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing half-saved was kept.", file=sys.stderr)
-        return 1
-    except Exception as exc:
-        path = log_bug(f"unexpected error in {PROG} {args_list[:1]}")
-        print(
-            f"{PROG}: internal error ({type(exc).__name__}); this is a bug. Details are in {path}.",
-            file=sys.stderr,
-        )
-        return 1
+    return run_command(PROG, args, args_list, interrupted="nothing half-saved was kept.")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Literal
 
 from rego_desktop.casebook import Casebook
 from rego_desktop.checks import Finding, run_checks
-from rego_desktop.checks.places import where
+from rego_desktop.checks.places import finding_place
 from rego_desktop.derive import PatientData
 from rego_desktop.rules.findings import Severity
 from rego_desktop.services.patients import PatientService
@@ -87,22 +87,6 @@ def _key(
     return (rule, form, item_uid, field_id or "", -1 if cycle is None else cycle)
 
 
-def _place(book: Casebook, finding: Finding) -> tuple[str, str]:
-    definition = book.definition
-    if not definition.has_form(finding.form):
-        return finding.form, finding.form
-    form = definition.form(finding.form)
-    entry = next((e for e in book.entries.get(form.id, []) if e.item_uid == finding.item_uid), None)
-    if entry is not None:
-        en, zh = where(definition, form, entry)
-    else:
-        en, zh = form.label.en, form.label.zh
-    if finding.field is not None and form.has_field(finding.field):
-        label = form.field(finding.field).label
-        en, zh = f"{en} / {label.en}", f"{zh} / {label.zh}"
-    return en, zh
-
-
 def issues(
     book: Casebook | PatientData,
     queries: Sequence[QueryRow] = (),
@@ -126,7 +110,7 @@ def issues(
     used: set[str] = set()
     for f in current:
         match = by_key.get(_key(f.rule, f.form, f.item_uid, f.field, f.cycle))
-        en, zh = _place(data.book, f)
+        en, zh = finding_place(data.book, f.form, f.item_uid, f.field)
         q = match if match is not None and match.uid not in used else None
         status: IssueStatus = "not_raised"
         if q is not None:

@@ -37,7 +37,7 @@ from rego_desktop.audit import trail
 from rego_desktop.auth.roles import Permission
 from rego_desktop.casebook import Casebook
 from rego_desktop.checks import HARD_RULES, Finding, run_checks
-from rego_desktop.checks.places import where
+from rego_desktop.checks.places import finding_place
 from rego_desktop.errors import NotFound, ValidationError
 from rego_desktop.models import Patient, Query, new_uid, utcnow
 from rego_desktop.rules.findings import Severity
@@ -141,7 +141,7 @@ def query_aad(db_uid: str, patient_uid: str, q: Query) -> bytes:
 
 
 def _finding_payload(book: Casebook, finding: Finding, position: int) -> dict[str, Any]:
-    place = _place(book, finding)
+    place = finding_place(book, finding.form, finding.item_uid, finding.field)
     return {
         "message": finding.message,
         "message_zh": finding.message_zh,
@@ -151,23 +151,6 @@ def _finding_payload(book: Casebook, finding: Finding, position: int) -> dict[st
         "dates": [d.isoformat() for d in finding.dates],
         "position": position,
     }
-
-
-def _place(book: Casebook, finding: Finding) -> tuple[str, str]:
-    """Where the finding is, e.g. "Adverse event Hypertension (2024-03-20) / Grade"."""
-    definition = book.definition
-    if not definition.has_form(finding.form):
-        return finding.form, finding.form
-    form = definition.form(finding.form)
-    entry = next((e for e in book.entries.get(form.id, []) if e.item_uid == finding.item_uid), None)
-    if entry is not None:
-        en, zh = where(definition, form, entry)
-    else:
-        en, zh = form.label.en, form.label.zh
-    if finding.field is not None and form.has_field(finding.field):
-        label = form.field(finding.field).label
-        en, zh = f"{en} / {label.en}", f"{zh} / {label.zh}"
-    return en, zh
 
 
 class _Rows:
