@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from rego_desktop.errors import RegoError
 from rego_desktop.logs import log_bug
@@ -27,3 +27,14 @@ def report_exception(parent: QWidget | None, exc: BaseException, messages: Messa
             "Details for support are in {path}.",
         ).format(path=path),
     )
+
+
+def show_failure(parent: QWidget, label: QLabel, exc: object, messages: MessageService) -> None:
+    """A failed operation: a known error goes into the dialog's error line, a bug is
+    reported and logged."""
+    if isinstance(exc, RegoError):
+        label.setText(str(exc))
+        label.show()
+        return
+    assert isinstance(exc, BaseException)
+    report_exception(parent, exc, messages)

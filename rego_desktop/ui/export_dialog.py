@@ -29,6 +29,7 @@ from rego_desktop.errors import RegoError
 from rego_desktop.exchange.export import ExportResult, export_transfer, preview_export
 from rego_desktop.exchange.keys import load_center_public_key
 from rego_desktop.store.study import OpenStudy
+from rego_desktop.ui.errors import show_failure
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.setup_wizard import stored_center_key
@@ -171,11 +172,4 @@ class ExportDialog(QDialog):
 
     def _failed(self, exc: object) -> None:
         self.export_button.setEnabled(True)
-        if isinstance(exc, RegoError):
-            self.error.setText(str(exc))
-            self.error.show()
-            return
-        from rego_desktop.ui.errors import report_exception
-
-        assert isinstance(exc, BaseException)
-        report_exception(self, exc, self.messages)
+        show_failure(self, self.error, exc, self.messages)

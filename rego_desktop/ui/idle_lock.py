@@ -20,10 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rego_desktop.errors import RegoError
 from rego_desktop.services.users import UserService
 from rego_desktop.store.study import OpenStudy
-from rego_desktop.ui.errors import report_exception
+from rego_desktop.ui.errors import show_failure
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.widgets import error_label, heading
@@ -143,12 +142,7 @@ class LockDialog(QDialog):
 
     def _failed(self, exc: object) -> None:
         self.password.clear()
-        if isinstance(exc, RegoError):
-            self.error.setText(str(exc))
-            self.error.show()
-        else:
-            assert isinstance(exc, BaseException)
-            report_exception(self, exc, self.messages)
+        show_failure(self, self.error, exc, self.messages)
 
     def _logout(self) -> None:
         self.logout_requested.emit()

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from rego_desktop.auth.passwords import RULES
-from rego_desktop.errors import RegoError
 from rego_desktop.store.opening import open_study, recover_access
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study import CURRENT
+from rego_desktop.ui.errors import show_failure
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.widgets import error_label, language
@@ -158,13 +158,7 @@ class LoginDialog(QDialog):
         self._busy(False)
         self.password.clear()
         self.password.setFocus()
-        if isinstance(exc, RegoError):
-            self.show_error(str(exc))
-        else:
-            from rego_desktop.ui.errors import report_exception
-
-            assert isinstance(exc, BaseException)
-            report_exception(self, exc, self.messages)
+        show_failure(self, self.error, exc, self.messages)
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -267,11 +261,4 @@ class RecoveryDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: object) -> None:
-        if isinstance(exc, RegoError):
-            self.error.setText(str(exc))
-            self.error.show()
-        else:
-            from rego_desktop.ui.errors import report_exception
-
-            assert isinstance(exc, BaseException)
-            report_exception(self, exc, self.messages)
+        show_failure(self, self.error, exc, self.messages)

@@ -36,8 +36,7 @@ from rego_desktop.backup.catalog import BackupEntry, entry_for, known_folders, l
 from rego_desktop.backup.integrity import study_uid
 from rego_desktop.backup.manifest import BACKUP_SUFFIX
 from rego_desktop.backup.restore import BackupCheck, RestoreResult, check_backup, restore_backup
-from rego_desktop.errors import RegoError
-from rego_desktop.ui.errors import report_exception
+from rego_desktop.ui.errors import show_failure
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.widgets import error_label, heading
@@ -299,11 +298,7 @@ class RestoreDialog(QDialog):
         self._busy(False)
         self.password.clear()
         self.password.setFocus()
-        if isinstance(exc, RegoError):
-            self.show_error(str(exc))
-        else:
-            assert isinstance(exc, BaseException)
-            report_exception(self, exc, self.messages)
+        show_failure(self, self.error, exc, self.messages)
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
