@@ -3,16 +3,19 @@
 :meth:`PatientService.casebook <rego_desktop.services.patients.PatientService.casebook>`
 opens one session per patient and decrypts every form. The summary needs only the
 forms the endpoints are computed from (:data:`ANALYSIS_FORMS`), so here all of their
-records are read in **one query** and decrypted with one AES-GCM context (the record
-subkey is derived once, not per record). The result is a list of ordinary
-:class:`~rego_desktop.casebook.Casebook` objects holding just those forms, which the
-analysis dataset turns into rows exactly as it does for complete casebooks. Values are
-converted from JSON only when read (:class:`LazyValues`): a cycle's laboratory values
-are never needed here.
+records are read in **one query** (SQLAlchemy Core, patient by patient) and decrypted
+with one AES-GCM context (the record subkey is derived once, not per record). The result
+is ordinary :class:`~rego_desktop.casebook.Casebook` objects holding just those forms,
+which the analysis dataset turns into rows exactly as it does for complete casebooks.
+Values are converted from JSON only when read (:class:`LazyValues`, which skips the
+conversion where it would return the JSON value itself): a cycle's laboratory values are
+never needed here.
 
 :func:`study_dataset` adds the encrypted row cache of :mod:`rego_desktop.analysis.cache`:
 only patients changed since the previous summary are decrypted and derived, in chunks
-of :data:`_CHUNK_PATIENTS` patients per query (which bounds the memory used).
+of :data:`_CHUNK_PATIENTS` patients per query; when every patient is to be computed (no
+cache), one query streams them all, one casebook at a time. Either way the memory used
+stays bounded.
 
 Nothing decrypted is written in the clear; the casebooks live in memory only.
 """
@@ -25,6 +28,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from json.scanner import make_scanner
 from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
@@ -40,7 +44,7 @@ from rego_desktop.crypto.envelope import NONCE_BYTES
 from rego_desktop.errors import DamagedDatabase
 from rego_desktop.models import Patient, Record
 from rego_desktop.store.study import OpenStudy
-from rego_desktop.study.schema import Field, StudyDefinition
+from rego_desktop.study.schema import Field, FieldType, StudyDefinition
 from rego_desktop.study.values import Value, from_json
 
 Progress = Callable[[int, int], None]
@@ -89,6 +93,33 @@ def data_version(study: OpenStudy) -> DataVersion:
 
 _ABSENT = object()
 
+# The JSON type that :func:`from_json` returns unchanged for a field of each type (a
+# text stays the same text, a float the same float); dates, multi-choices and values
+# with a unit are always converted. tests/analysis/test_loading.py holds it to that.
+_KEPT_AS_IS: dict[FieldType, type] = {
+    FieldType.TEXT: str,
+    FieldType.CHOICE: str,
+    FieldType.YES_NO: str,
+    FieldType.INTEGER: int,
+    FieldType.DECIMAL: float,
+}
+
+
+class FieldReader:
+    """How one field's stored JSON value becomes its value: :func:`from_json`, skipped
+    where it would return the JSON value itself."""
+
+    __slots__ = ("field", "kept")
+
+    def __init__(self, field: Field) -> None:
+        self.field = field
+        self.kept: type | None = _KEPT_AS_IS.get(field.type)
+
+    def __call__(self, data: Any) -> Value:
+        if type(data) is self.kept:
+            return cast(Value, data)
+        return from_json(self.field, data)
+
 
 class LazyValues(Mapping[str, Value]):
     """A record's values, each converted from its JSON form when first read.
@@ -101,7 +132,7 @@ class LazyValues(Mapping[str, Value]):
 
     __slots__ = ("_decoded", "_fields", "_raw")
 
-    def __init__(self, fields: Mapping[str, Field], raw: dict[str, Any]) -> None:
+    def __init__(self, fields: Mapping[str, FieldReader], raw: dict[str, Any]) -> None:
         self._fields = fields
         self._raw = raw
         self._decoded: dict[str, Value] = {}
@@ -113,13 +144,18 @@ class LazyValues(Mapping[str, Value]):
         return cast(Value, value)
 
     def get(self, key: str, default: Any = None) -> Any:
+        data = self._raw.get(key, _ABSENT)
+        if data is _ABSENT:
+            return default
+        reader = self._fields.get(key)
+        if reader is None:
+            return default
+        if type(data) is reader.kept:
+            return data  # from_json would return it as it is: nothing to remember
         decoded = self._decoded
         if key in decoded:
             return decoded[key]
-        f = self._fields.get(key)
-        if f is None or key not in self._raw:
-            return default
-        value = decoded[key] = from_json(f, self._raw[key])
+        value = decoded[key] = reader(data)
         return value
 
     def __contains__(self, key: object) -> bool:
@@ -132,18 +168,43 @@ class LazyValues(Mapping[str, Value]):
         return sum(1 for key in self._raw if key in self._fields)
 
 
-def _aad(db_uid: str, patient_uid: str, row_uid: str, form_id: str, item: str, rev: int) -> bytes:
-    # Same associated data as rego_desktop.services.patients.record_aad (tests compare
-    # the casebooks loaded both ways, so a change there cannot go unnoticed).
-    return f"record|{db_uid}|{patient_uid}|{row_uid}|{form_id}|{item}|{rev}".encode()
-
-
-def _decoders(definition: StudyDefinition, forms: tuple[str, ...]) -> dict[str, dict[str, Field]]:
+def _decoders(
+    definition: StudyDefinition, forms: tuple[str, ...]
+) -> dict[str, dict[str, FieldReader]]:
     return {
-        form_id: {f.id: f for f in definition.form(form_id).fields}
+        form_id: {f.id: FieldReader(f) for f in definition.form(form_id).fields}
         for form_id in forms
         if definition.has_form(form_id)
     }
+
+
+class _JsonObjects:
+    """``json.loads`` of a record's plaintext, without its per-call Python overhead.
+
+    The C scanner is what :meth:`json.JSONDecoder.decode` runs after skipping leading
+    whitespace; a plaintext our writer made starts with ``{`` and ends with ``}``, so
+    the scanner alone gives the same object. Anything else (whitespace around it,
+    trailing data, invalid JSON) goes through the full decoder, which decides and raises
+    exactly as before.
+    """
+
+    __slots__ = ("_decode", "_scan")
+
+    def __init__(self) -> None:
+        decoder = json.JSONDecoder()
+        self._decode = decoder.decode
+        # typeshed types the argument oddly; it is the decoder whose options apply.
+        self._scan: Callable[[str, int], tuple[Any, int]] = make_scanner(cast(Any, decoder))
+
+    def __call__(self, plain: bytes) -> Any:
+        text = plain.decode()
+        try:
+            value, end = self._scan(text, 0)
+        except (StopIteration, ValueError):
+            return self._decode(text)
+        if end != len(text):
+            return self._decode(text)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +225,7 @@ class _Reader:
         self.session = session
         self.decoders = _decoders(study.definition, forms)
         self.cipher = AESGCM(study.keyring.records.key)
-        self.decode = json.JSONDecoder().decode
+        self.json_object = _JsonObjects()
 
     def patients(self) -> list[_PatientRow]:
         rows = self.session.execute(
@@ -179,11 +240,9 @@ class _Reader:
         )
         return [_PatientRow(*row) for row in rows]
 
-    def casebooks(self, patients: Sequence[_PatientRow], *, everyone: bool) -> list[Casebook]:
-        """Casebooks of ``patients`` (``everyone``: they are all the study's patients)."""
-        definition = self.study.definition
-        db_uid = self.study.info.db_uid
-        books = {p.id: Casebook(definition, p.subject_code, p.uid, p.locked) for p in patients}
+    def _records(self, patients: Sequence[_PatientRow] | None) -> Any:
+        """The analysis records of ``patients`` (``None``: of every patient), one Core
+        query (no ORM rows), ordered by patient and then ``id``, each patient's order."""
         query = select(
             Record.patient_id,
             Record.uid,
@@ -193,26 +252,67 @@ class _Reader:
             Record.payload,
             Record.updated_at,
         ).where(Record.form_id.in_(self.decoders))
-        if not everyone:
-            query = query.where(Record.patient_id.in_(books))
-        decoders, cipher, decode = self.decoders, self.cipher, self.decode
-        for pid, row_uid, form_id, item_uid, revision, payload, updated_at in self.session.execute(
-            query.order_by(Record.patient_id, Record.id)
-        ):
-            book = books[pid]
-            aad = _aad(db_uid, book.patient_uid, row_uid, form_id, item_uid, revision)
+        if patients is not None:
+            query = query.where(Record.patient_id.in_([p.id for p in patients]))
+        return self.session.connection().execute(query.order_by(Record.patient_id, Record.id))
+
+    def _fill(self, book: Casebook, rows: Iterator[Any], first: Any) -> Any:
+        """Put ``first`` and the rows after it that belong to the same patient into
+        ``book``; returns the first row of the next patient (``None`` at the end).
+
+        Every record is decrypted with the one AES-GCM context of the reader.
+        """
+        decoders, decrypt, json_object = self.decoders, self.cipher.decrypt, self.json_object
+        # The associated data up to the record's own fields. Same as
+        # rego_desktop.services.patients.record_aad (tests compare the casebooks loaded
+        # both ways, so a change there cannot go unnoticed).
+        prefix = f"record|{self.study.info.db_uid}|{book.patient_uid}|"
+        entries = book.entries
+        pid = first[0]
+        row = first
+        while row is not None and row[0] == pid:
+            _pid, row_uid, form_id, item_uid, revision, payload, updated_at = row
+            aad = f"{prefix}{row_uid}|{form_id}|{item_uid}|{revision}".encode()
             try:
-                plain = cipher.decrypt(payload[:NONCE_BYTES], payload[NONCE_BYTES:], aad)
+                plain = decrypt(payload[:NONCE_BYTES], payload[NONCE_BYTES:], aad)
             except (InvalidTag, ValueError):
                 raise DamagedDatabase(
                     f"A {form_id} record of {book.subject_code} cannot be decrypted: the "
                     "database was altered or damaged. Restore it from a backup."
                 ) from None
-            values = LazyValues(decoders[form_id], decode(plain.decode()))
-            book.entries.setdefault(form_id, []).append(
-                Entry(item_uid, revision, values, updated_at)
+            entry = Entry(
+                item_uid, revision, LazyValues(decoders[form_id], json_object(plain)), updated_at
             )
-        return list(books.values())
+            if form_id in entries:
+                entries[form_id].append(entry)
+            else:
+                entries[form_id] = [entry]
+            row = next(rows, None)
+        return row
+
+    def stream(
+        self, patients: Sequence[_PatientRow], *, everyone: bool
+    ) -> Iterator[tuple[_PatientRow, Casebook]]:
+        """Each patient with its casebook, one at a time, in the order given (which must
+        be ``id`` order; ``everyone``: they are all the study's patients).
+
+        One query for all their records, read as it goes: only one casebook is held at
+        a time.
+        """
+        definition = self.study.definition
+        rows = iter(self._records(None if everyone else patients))
+        row = next(rows, None)
+        for p in patients:
+            book = Casebook(definition, p.subject_code, p.uid, p.locked)
+            while row is not None and row[0] < p.id:  # a patient not asked for
+                row = next(rows, None)
+            if row is not None and row[0] == p.id:
+                row = self._fill(book, rows, row)
+            yield p, book
+
+    def casebooks(self, patients: Sequence[_PatientRow], *, everyone: bool) -> list[Casebook]:
+        """Casebooks of ``patients`` (``everyone``: they are all the study's patients)."""
+        return [book for _p, book in self.stream(patients, everyone=everyone)]
 
 
 @contextmanager
@@ -292,10 +392,15 @@ def _study_dataset(
         if progress is not None:
             progress(0, len(stale))
         done = 0
-        for chunk in _chunks(stale, _CHUNK_PATIENTS):
-            by_uid = {p.uid: p for p in chunk}
-            for book in reader.casebooks(chunk, everyone=False):
-                p = by_uid[book.patient_uid]
+        # Everyone to compute (no cache, or a new one): one pass over all the records;
+        # else the changed patients chunk by chunk. Either way few casebooks are held.
+        if len(stale) == len(patients):
+            batches: Iterator[Sequence[_PatientRow]] = iter([stale] if stale else [])
+        else:
+            batches = _chunks(stale, _CHUNK_PATIENTS)
+        for batch in batches:
+            everyone = len(batch) == len(patients)
+            for p, book in reader.stream(batch, everyone=everyone):
                 row = rows[p.uid] = analysis_row(book)
                 cache.put(p.uid, stamp_of(p.revision, p.updated_at), row)
                 done += 1

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,10 @@ __all__ = [
 ]
 
 _INSERT_BATCH = 2000
+# New or changed patients whose rows are written (one flush) before their entries.
+_PATIENT_BATCH = 500
+# What json.dumps(values, sort_keys=True, ...) builds on every call, built once.
+_VALUES_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class MergeStatus(StrEnum):
@@ -127,7 +131,7 @@ class MergeResult:
 
 def values_to_text(values: Mapping[str, Any]) -> str:
     """The stored JSON text of an entry's values (compact, keys sorted)."""
-    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _VALUES_ENCODER.encode(values)
 
 
 def patient_content_hash(patient: DeidentifiedPatient) -> str:
@@ -303,7 +307,7 @@ def _merge(
     updated: list[str] = []
     unchanged = 0
     seen: set[str] = set()
-    pending: list[dict[str, Any]] = []
+    changed: list[tuple[CenterPatient, DeidentifiedPatient]] = []
     entries = 0
 
     for patient in reader.patients():
@@ -339,22 +343,11 @@ def _merge(
         row.package_id = package_id
         row.package_created_at = header.created
         row.updated_at = now
-        session.flush()
-        for form_id, form_entries in patient.forms.items():
-            pending.extend(
-                {
-                    "patient_id": row.id,
-                    "form_id": form_id,
-                    "entry_id": entry.entry_id,
-                    "values_json": values_to_text(entry.values),
-                }
-                for entry in form_entries
-            )
-        if len(pending) >= _INSERT_BATCH:
-            session.execute(insert(CenterEntry), pending)
-            pending.clear()
-    if pending:
-        session.execute(insert(CenterEntry), pending)
+        changed.append((row, patient))
+        if len(changed) >= _PATIENT_BATCH:
+            _insert_entries(session, changed)
+            changed.clear()
+    _insert_entries(session, changed)
 
     removed = sorted(set(existing) - seen)
     if removed:
@@ -410,6 +403,33 @@ def _merge(
         unchanged=unchanged,
         removed=tuple(removed),
     )
+
+
+def _insert_entries(
+    session: Session, changed: Sequence[tuple[CenterPatient, DeidentifiedPatient]]
+) -> None:
+    """Write the rows of new and changed patients (one flush gives the new ones their
+    ids), then all their entries, in patient order, with bulk inserts."""
+    if not changed:
+        return
+    session.flush()
+    rows = [
+        {
+            "patient_id": row.id,
+            "form_id": form_id,
+            "entry_id": entry.entry_id,
+            "values_json": values_to_text(entry.values),
+        }
+        for row, patient in changed
+        for form_id, form_entries in patient.forms.items()
+        for entry in form_entries
+    ]
+    # A Core insert of the table: the rows are plain column values, so the ORM's bulk
+    # machinery (per-row bookkeeping) has nothing to add.
+    table_insert = insert(cast(Table, CenterEntry.__table__))
+    connection = session.connection()
+    for start in range(0, len(rows), _INSERT_BATCH):
+        connection.execute(table_insert, rows[start : start + _INSERT_BATCH])
 
 
 def merge_files(

@@ -108,6 +108,31 @@ def with_draft(
     return copy, uid
 
 
+def _by_date(entries: list[Entry], key: str) -> list[Entry] | None:
+    """``entries`` in :meth:`Casebook.items` order when the ordering field holds only
+    dates (or nothing), else ``None``.
+
+    The casebook sorts by the ISO text of each date, blanks last, then by item uid;
+    dates compare as their zero-padded ISO texts do, so comparing the dates themselves
+    gives the same order without formatting every one.
+    """
+    keyed: list[tuple[int, dt.date, str, Entry]] = []
+    for entry in entries:
+        value = entry.values.get(key)
+        if value is None:
+            keyed.append((1, dt.date.min, entry.item_uid, entry))
+        elif type(value) is dt.date:
+            keyed.append((0, value, entry.item_uid, entry))
+        else:
+            return None
+    keyed.sort(key=_without_entry)
+    return [item[3] for item in keyed]
+
+
+def _without_entry(item: tuple[int, dt.date, str, Entry]) -> tuple[int, dt.date, str]:
+    return item[0], item[1], item[2]
+
+
 class PatientData:
     """Cached facts of one casebook; every property is computed at most once."""
 
@@ -123,7 +148,14 @@ class PatientData:
         """Entries of a form in the form's order (cached)."""
         cached = self._items.get(form_id)
         if cached is None:
-            cached = self.book.items(form_id)
+            stored = self.book.entries.get(form_id, ())
+            form = self.definition.form(form_id)  # an unknown form fails, as in the book
+            if len(stored) < 2 or form.order_by is None:
+                cached = list(stored)  # in order already
+            else:
+                cached = _by_date(stored, form.order_by)
+                if cached is None:
+                    cached = self.book.items(form_id)
             self._items[form_id] = cached
         return cached
 
@@ -138,7 +170,8 @@ class PatientData:
         return self.book.single(form_id)
 
     def value(self, form_id: str, field_id: str) -> Value:
-        return self.book.single(form_id).get(field_id)
+        entries = self.book.entries.get(form_id)
+        return entries[0].values.get(field_id) if entries else None
 
     def date(self, form_id: str, field_id: str) -> dt.date | None:
         return as_date(self.value(form_id, field_id))
@@ -210,26 +243,28 @@ class PatientData:
             return NotComputable(("date of first dose",))
         cycles: list[CycleStart] = []
         for entry in self.items("cycles"):
-            number = as_int(entry.get("cycle_number"))
-            start = as_date(entry.get("start_date"))
+            get = entry.values.get
+            number = as_int(get("cycle_number"))
+            start = as_date(get("start_date"))
             if number is None or start is None:
                 continue
-            dose = entry.get("daily_dose")
+            dose = get("daily_dose")
             cycles.append(
                 CycleStart(
                     number,
                     start,
                     float(dose) if isinstance(dose, int | float) else None,
-                    as_date(entry.get("dosing_end_date")),
+                    as_date(get("dosing_end_date")),
                 )
             )
         changes: list[DoseChange] = []
         for entry in self.items("dose_changes"):
-            on = as_date(entry.get("change_date"))
-            method = CHANGE_METHODS.get(as_str(entry.get("method")) or "")
+            get = entry.values.get
+            on = as_date(get("change_date"))
+            method = CHANGE_METHODS.get(as_str(get("method")) or "")
             if on is None or method is None:
                 continue
-            dose = entry.get("new_daily_dose")
+            dose = get("new_daily_dose")
             new_dose = float(dose) if isinstance(dose, int | float) else None
             changes.append(DoseChange(on, method, None if method == "interruption" else new_dose))
         initial = self.value("treatment", "initial_daily_dose")

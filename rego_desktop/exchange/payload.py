@@ -22,9 +22,10 @@ of 90 or more). Any bytes produce either valid patients or a :class:`PayloadErro
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, NoReturn
@@ -46,7 +47,15 @@ from rego_desktop.exchange.deidentify import (
 )
 from rego_desktop.exchange.errors import ExchangeError
 from rego_desktop.study.schema import Field, FieldType, StudyDefinition
-from rego_desktop.study.values import FieldProblem, Quantity, Value, check, from_json, to_json
+from rego_desktop.study.values import (
+    FieldProblem,
+    Quantity,
+    Value,
+    check,
+    choices,
+    from_json,
+    to_json,
+)
 
 __all__ = [
     "DATE_CONVENTION",
@@ -94,6 +103,7 @@ _PATIENT_KEYS: Final = frozenset(
     {"kind", "subject", "signed", "first_dose_known", "age_at_first_dose", "forms"}
 )
 _REMOVED_KEYS: Final = frozenset({"form", "field", "reason", "count"})
+_ENTRY_KEYS: Final = frozenset({"entry", "values"})
 
 
 class PayloadProblem(StrEnum):
@@ -120,12 +130,15 @@ class PayloadError(ExchangeError):
         self.path = path
 
 
+# What json.dumps(obj, sort_keys=True, ...) builds on every call, built once.
+_LINE_ENCODER: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def encode_line(obj: Mapping[str, Any]) -> bytes:
     """One payload line: compact JSON, keys sorted, UTF-8, then ``\\n``."""
-    return (
-        json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        + "\n"
-    ).encode("utf-8")
+    return (_LINE_ENCODER.encode(obj) + "\n").encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -212,11 +225,13 @@ class _Bad(Exception):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _Bad(f"the key {key!a} appears twice")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # some key repeats: name the first one that does
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _Bad(f"the key {key!a} appears twice")
+            seen.add(key)
     return result
 
 
@@ -240,6 +255,8 @@ def _load(line: bytes) -> dict[str, Any]:
 
 
 def _keys(obj: dict[str, Any], expected: frozenset[str], what: str) -> None:
+    if obj.keys() == expected:
+        return
     missing = sorted(expected - obj.keys())
     extra = sorted(obj.keys() - expected)
     if missing:
@@ -313,6 +330,107 @@ def _typed_value(definition: StudyDefinition, f: Field, data: object, where: str
     return value
 
 
+_SLOW: Final = object()
+"""What a fast field check returns when it cannot vouch for a value by itself."""
+_EXACT_INT: Final = 2**53  # integers below this convert to float and compare exactly
+
+
+def _fast_check(definition: StudyDefinition, f: Field) -> Callable[[Any], Any]:
+    """A quick acceptance of one field's JSON value, precomputed from the definition.
+
+    Returns what ``to_json(f, _typed_value(definition, f, data, ...))`` returns for the
+    values it recognises as plainly valid (an allowed code, a number of the right JSON
+    type inside the field's limits, a known unit), and :data:`_SLOW` for everything
+    else, which then goes through :func:`_typed_value` and is accepted or refused there
+    with its message. It never accepts what :func:`_typed_value` refuses (the property
+    tests in tests/exchange/test_payload_fast.py hold it to that), so validation is as
+    strict as before; only the common case is cheaper.
+    """
+    kind = f.type
+    if kind in (FieldType.CHOICE, FieldType.YES_NO, FieldType.MULTI_CHOICE):
+        allowed = frozenset(value for value, _label in choices(definition, f))
+        if kind is FieldType.MULTI_CHOICE:
+
+            def multi_choice(data: Any) -> Any:
+                if (
+                    type(data) is list
+                    and all(type(v) is str and v in allowed for v in data)
+                    and len(set(data)) == len(data)
+                ):
+                    return list(data)
+                return _SLOW
+
+            return multi_choice
+
+        def choice(data: Any) -> Any:
+            return data if type(data) is str and data in allowed else _SLOW
+
+        return choice
+    if kind not in (FieldType.INTEGER, FieldType.DECIMAL):
+        return lambda data: _SLOW
+    lo, hi = f.limits.minimum, f.limits.maximum
+
+    def limits(factor: float) -> tuple[float, float]:
+        # The bounds _check_number compares with, in the unit the value is given in.
+        low = -math.inf if lo is None else lo / factor - 1e-9
+        high = math.inf if hi is None else hi / factor + 1e-9
+        return low, high
+
+    if len(f.units) > 1:
+        if kind is FieldType.INTEGER:
+            return lambda data: _SLOW  # a unit choice on a whole number is refused
+        by_unit: dict[str, tuple[float, float]] = {}
+        for unit in f.units:
+            by_unit.setdefault(unit.id, limits(unit.factor))
+
+        def quantity(data: Any) -> Any:
+            if type(data) is not dict or len(data) != 2:
+                return _SLOW
+            unit_id, amount = data.get("unit"), data.get("value")
+            bounds = by_unit.get(unit_id) if type(unit_id) is str else None
+            if bounds is None:
+                return _SLOW
+            if type(amount) is int and -_EXACT_INT < amount < _EXACT_INT:
+                amount = float(amount)
+            if (
+                type(amount) is not float
+                or not math.isfinite(amount)
+                or not bounds[0] <= amount <= bounds[1]
+            ):
+                return _SLOW
+            return {"value": amount, "unit": unit_id}
+
+        return quantity
+    low, high = limits(f.units[0].factor if f.units else 1.0)
+    if kind is FieldType.INTEGER:
+
+        def integer(data: Any) -> Any:
+            if type(data) is int and -_EXACT_INT < data < _EXACT_INT and low <= data <= high:
+                return data
+            return _SLOW
+
+        return integer
+
+    def decimal(data: Any) -> Any:
+        if type(data) is int and -_EXACT_INT < data < _EXACT_INT:
+            data = float(data)
+        if type(data) is float and math.isfinite(data) and low <= data <= high:
+            return data
+        return _SLOW
+
+    return decimal
+
+
+def _fast_checks(
+    definition: StudyDefinition, policy: ExportPolicy
+) -> dict[str, dict[str, tuple[Field, Callable[[Any], Any]]]]:
+    """Form id -> field id -> (field, fast check), for every exported field."""
+    return {
+        form_id: {f.id: (f, _fast_check(definition, f)) for f in fields}
+        for form_id, fields in policy.exported_fields.items()
+    }
+
+
 class PayloadReader:
     """Reads and validates a payload from decrypted chunks.
 
@@ -341,6 +459,7 @@ class PayloadReader:
             )
         self.definition: StudyDefinition = definition
         self.policy: ExportPolicy = export_policy(definition)
+        self._checks = _fast_checks(definition, self.policy)
         self._lines = self._split(iter(chunks))
         self._line_no = 0
         self._started = False
@@ -581,7 +700,7 @@ class PayloadReader:
         entries: list[DeidentifiedEntry] = []
         for item in items:
             obj = _dict(item, f"an entry of {form_id}")
-            _keys(obj, frozenset({"entry", "values"}), f"an entry of {form_id}")
+            _keys(obj, _ENTRY_KEYS, f"an entry of {form_id}")
             entry_id = _str(obj["entry"], "an entry id")
             if form.repeating and ENTRY_ID_RE.fullmatch(entry_id) is None:
                 raise _Bad(f"has an invalid entry id in {form_id}")
@@ -596,30 +715,38 @@ class PayloadReader:
 
     def _values(self, form_id: str, values: dict[str, Any], dates: bool) -> dict[str, Any]:
         removed = self.policy.removed_fields[form_id]
+        checks = self._checks.get(form_id, {})
         out: dict[str, Any] = {}
         for field_id in sorted(values):
             data = values[field_id]
-            where = f"{form_id}.{field_id}"
             if field_id in removed:
+                where = f"{form_id}.{field_id}"
                 raise _Bad(f"contains the field {where!a}", PayloadProblem.IDENTIFYING)
-            f = self.policy.field(form_id, field_id)
-            if f is None:
+            known = checks.get(field_id)
+            if known is None:
+                where = f"{form_id}.{field_id}"
                 raise _Bad(f"contains an unknown field {where!a}")
+            f, fast = known
             if f.type is FieldType.DATE:
                 if type(data) is not int:
                     raise _Bad(
-                        f"has a date that is not a study day in {where}",
+                        f"has a date that is not a study day in {form_id}.{field_id}",
                         PayloadProblem.IDENTIFYING
                         if isinstance(data, str)
                         else PayloadProblem.MALFORMED,
                     )
                 if not dates:
+                    where = f"{form_id}.{field_id}"
                     raise _Bad(f"has a date of a patient without a first dose date in {where}")
                 if data == 0 or abs(data) > MAX_STUDY_DAY:
-                    raise _Bad(f"has an impossible study day in {where}")
+                    raise _Bad(f"has an impossible study day in {form_id}.{field_id}")
                 out[field_id] = data
-            else:
-                out[field_id] = to_json(f, _typed_value(self.definition, f, data, where))
+                continue
+            value = fast(data)
+            if value is _SLOW:
+                where = f"{form_id}.{field_id}"
+                value = to_json(f, _typed_value(self.definition, f, data, where))
+            out[field_id] = value
         return out
 
     def read_all(self) -> list[DeidentifiedPatient]:

@@ -13,5 +13,6 @@ dataclasses, so the same rule runs behind a wizard page, in the CLI and in tests
 - ``dosing``: regorafenib dose calendar, dose measures and label checks; built from
   ``dosing_records`` (inputs), ``dosing_rules`` (label limits, rule catalogue),
   ``dosing_plan`` (cycle windows), ``dosing_checks`` (record checks),
-  ``dosing_calendar`` (day-by-day walk) and ``dosing_messages`` (texts).
+  ``dosing_calendar`` (dose runs between dated entries; the day-by-day view is built
+  only when read) and ``dosing_messages`` (texts).
 """

@@ -1,9 +1,16 @@
-"""The day-by-day dose calendar and the dose-level history behind it.
+"""The dose calendar and the dose-level history behind it.
 
 Walks the dated entries in order (cycle starts before changes dated the same day) and
 keeps three pieces of state: the current dose level, whether dosing is interrupted, and
 whether an interruption is waiting for its re-start. A day is dosed when it lies in its
 cycle's dosing window and dosing is not interrupted.
+
+Between two entries the state does not change, so the calendar is kept as dated
+:class:`DoseRun` s (consecutive days dosed at one level, never crossing a cycle start)
+rather than day by day; every other day from the first dose to the last dosable day is
+undosed (0 mg). The dose measures are interval arithmetic over the runs. The per-day
+view (:class:`DoseDays`, what the PDF timeline draws) is built from the runs only when
+it is first read.
 
 - A cycle start ends an interruption (a cycle starts with its first dose) and, if it
   names a dose, sets the level.
@@ -20,9 +27,10 @@ cycle's dosing window and dosing is not interrupted.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rego_desktop.rules import dosing_messages as msg
 from rego_desktop.rules.dosing_plan import PlannedCycle, cycle_on
@@ -39,21 +47,104 @@ _METHOD_NAME = {
 }
 
 
+class DoseRun(NamedTuple):
+    """Days ``first`` to ``last`` (ordinals, inclusive) all dosed at ``dose`` mg.
+
+    ``dose`` is ``None`` when the patient was dosed but the dose is unknown; ``unknown``
+    then says which entry is missing (it is ``""`` for a known dose). A dose is never 0:
+    undosed days are the days outside every run.
+    """
+
+    first: int
+    last: int
+    dose: float | None
+    unknown: str
+
+
 @dataclass(slots=True)
 class DoseCalendar:
     """Daily doses from the first dose to the last day that could be dosed.
 
-    ``days`` maps every date to mg taken: 0.0 when not dosed, ``None`` when dosed but the
-    dose is unknown (``unknown`` then says which entry is missing).
+    ``runs`` are the dosed days in date order; every other day from ``first_day`` to
+    ``last_day`` (ordinals, inclusive; ``last_day < first_day`` when no day can be
+    dosed) is not dosed. :meth:`days` and :meth:`unknown` give the same day by day.
     """
 
-    days: dict[date, float | None] = field(default_factory=dict)
-    unknown: dict[date, str] = field(default_factory=dict)
+    first_day: int
+    last_day: int
+    runs: list[DoseRun] = field(default_factory=list)
     # Per planned cycle (same order): dose level on its first day, or why it is unknown.
     start_levels: list[float | str] = field(default_factory=list)
     reductions: int = 0
     escalations: int = 0
     interruptions: int = 0
+
+    def days(self) -> dict[date, float | None]:
+        """Every date to mg taken: 0.0 when not dosed, ``None`` when the dose is unknown."""
+        return expand_runs(self.first_day, self.last_day, self.runs)
+
+    def unknown(self) -> dict[date, str]:
+        """Every dosed date whose dose is unknown, with the entry that is missing."""
+        return {
+            date.fromordinal(ordinal): run.unknown
+            for run in self.runs
+            if run.dose is None
+            for ordinal in range(run.first, run.last + 1)
+        }
+
+
+def expand_runs(first: int, last: int, runs: list[DoseRun]) -> dict[date, float | None]:
+    """The calendar day by day, in date order, from ordinal ``first`` to ``last``."""
+    days: dict[date, float | None] = dict.fromkeys(
+        map(date.fromordinal, range(first, last + 1)), 0.0
+    )
+    for run in runs:
+        dose = run.dose
+        for ordinal in range(run.first, run.last + 1):
+            days[date.fromordinal(ordinal)] = dose
+    return days
+
+
+class DoseDays(Mapping[date, float | None]):
+    """The dose calendar day by day (mg per date; 0.0 not dosed, ``None`` unknown).
+
+    A read-only mapping in date order, built from the :class:`DoseRun` s the first time
+    it is read: the dose measures never need it, the PDF timeline does.
+    """
+
+    __slots__ = ("_days", "_first", "_last", "_runs")
+
+    def __init__(self, first: int, last: int, runs: list[DoseRun]) -> None:
+        self._first = first
+        self._last = last
+        self._runs = runs
+        self._days: dict[date, float | None] | None = None
+
+    def _expanded(self) -> dict[date, float | None]:
+        days = self._days
+        if days is None:
+            days = self._days = expand_runs(self._first, self._last, self._runs)
+        return days
+
+    def __getitem__(self, day: date) -> float | None:
+        return self._expanded()[day]
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._expanded())
+
+    def __len__(self) -> int:
+        return max(0, self._last - self._first + 1)
+
+    def __contains__(self, day: object) -> bool:
+        if type(day) is date:  # every date from the first to the last day is on it
+            return self._first <= day.toordinal() <= self._last
+        return day in self._expanded()  # as a dict decides for anything else
+
+    def __reversed__(self) -> Iterator[date]:
+        return reversed(self._expanded())
+
+    def __repr__(self) -> str:
+        return f"DoseDays({self._expanded()!r})"
 
 
 @dataclass(slots=True)
@@ -61,7 +152,7 @@ class _Walk:
     history: DosingHistory
     plan: tuple[PlannedCycle, ...]
     log: FindingLog
-    calendar: DoseCalendar = field(default_factory=DoseCalendar)
+    calendar: DoseCalendar
     level: float | None = None
     unknown_reason: str = "initial daily dose"
     interrupted: bool = False
@@ -78,19 +169,26 @@ class _Walk:
         self.windows = [c.window_end.toordinal() for c in self.plan]
 
     def fill_until(self, last: int) -> None:
-        """Put days up to ordinal ``last`` (inclusive) on the calendar."""
-        starts, windows = self.starts, self.windows
-        days, unknown = self.calendar.days, self.calendar.unknown
-        for ordinal in range(self.next_day, last + 1):
-            while self.cycle_index + 1 < len(starts) and starts[self.cycle_index + 1] <= ordinal:
+        """Put days up to ordinal ``last`` (inclusive) on the calendar, run by run.
+
+        The state is the same on every one of these days; only the cycle (and with it
+        the dosing window) changes, at a cycle start, so the days are split there.
+        """
+        starts, windows, runs = self.starts, self.windows, self.calendar.runs
+        count = len(starts)
+        ordinal = self.next_day
+        while ordinal <= last:
+            while self.cycle_index + 1 < count and starts[self.cycle_index + 1] <= ordinal:
                 self.cycle_index += 1
-            day = date.fromordinal(ordinal)
-            if self.interrupted or ordinal > windows[self.cycle_index]:
-                days[day] = 0.0
-            else:
-                days[day] = self.level
-                if self.level is None:
-                    unknown[day] = self.unknown_reason
+            index = self.cycle_index
+            end = last if index + 1 >= count else min(last, starts[index + 1] - 1)
+            if not self.interrupted:
+                dosed_to = min(end, windows[index])
+                if dosed_to >= ordinal:
+                    level = self.level
+                    reason = self.unknown_reason if level is None else ""
+                    runs.append(DoseRun(ordinal, dosed_to, level, reason))
+            ordinal = end + 1
         self.next_day = max(self.next_day, last + 1)
 
     def count_by_method(self, method: _Source) -> None:
@@ -99,11 +197,17 @@ class _Walk:
         elif method == "escalation":
             self.calendar.escalations += 1
 
-    def set_level(self, dose: float | None, method: _Source, what: str, on: date) -> None:
-        """Apply a newly entered dose; count and check the direction of the change."""
+    def set_level(self, dose: float | None, method: _Source, number: int, on: date) -> None:
+        """Apply a newly entered dose; count and check the direction of the change.
+
+        ``number`` is the cycle whose start entered the dose (``method`` "cycle").
+        """
         if dose is None or not is_possible_dose(dose):
             self.count_by_method(method)
             self.level = None
+            what = (
+                f"cycle {number} start" if method == "cycle" else f"{_METHOD_NAME[method]} on {on}"
+            )
             entered = "" if dose is None else f" (entered {msg.mg(dose)} mg/day is not possible)"
             self.unknown_reason = f"daily dose of the {what}{entered}"
             return
@@ -136,43 +240,40 @@ class _Walk:
                 shown = "" if dose is None else f" (entered {msg.mg(dose)} mg/day is not possible)"
                 self.unknown_reason = f"initial daily dose{shown}"
         elif cycle.daily_dose_mg is not None:
-            what = f"cycle {cycle.number} start"
-            self.set_level(cycle.daily_dose_mg, "cycle", what, cycle.start)
+            self.set_level(cycle.daily_dose_mg, "cycle", cycle.number, cycle.start)
             self.cycle_dose_on = cycle.start
 
     def apply_change(self, change: DoseChange) -> None:
         on, method, dose = change.on, change.method, change.new_daily_dose_mg
-        cycle = cycle_on(self.plan, on)
         if method == "interruption":
             self.calendar.interruptions += 1
             self.interrupted = True
             self.awaiting_restart = True
             return
-        what = f"{_METHOD_NAME[method]} on {on}"
         if method == "restart":
             if not self.awaiting_restart:
                 self.log.add(
                     "change.restart_without_interruption",
-                    cycle,
+                    cycle_on(self.plan, on),
                     (on,),
                     msg.restart_without_interruption(on),
                 )
         elif self.interrupted:
             text = msg.change_while_interrupted(msg.where_change(method, on), dose)
-            self.log.add("change.while_interrupted", cycle, (on,), text)
+            self.log.add("change.while_interrupted", cycle_on(self.plan, on), (on,), text)
         self.interrupted = False
         self.awaiting_restart = False
         if dose is not None or method != "restart":
-            self.set_level(dose, method, what, on)
+            self.set_level(dose, method, 0, on)
 
 
 def build_calendar(
     history: DosingHistory, plan: tuple[PlannedCycle, ...], log: FindingLog
 ) -> DoseCalendar:
     """The dose calendar; adds warnings for entries it had to interpret."""
-    walk = _Walk(history, plan, log)
-    stop = history.discontinued_on
     last_day = max(c.window_end for c in plan).toordinal()
+    walk = _Walk(history, plan, log, DoseCalendar(history.first_dose.toordinal(), last_day))
+    stop = history.discontinued_on
     events: list[tuple[date, int, int, PlannedCycle | DoseChange]] = [
         (cycle.start, 0, index, cycle) for index, cycle in enumerate(plan)
     ]
@@ -181,7 +282,7 @@ def build_calendar(
         for index, change in enumerate(history.changes)
         if change.on >= history.first_dose and (stop is None or change.on <= stop)
     ]
-    events.sort(key=lambda event: event[:3])
+    events.sort()  # (date, kind, index) is unique: the entries themselves are never compared
     starts = {cycle.start: index for index, cycle in enumerate(plan)}
     levels: dict[int, float | str] = {}
     for position, (on, _, _, entry) in enumerate(events):

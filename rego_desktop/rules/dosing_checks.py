@@ -37,12 +37,20 @@ def check_dose(log: FindingLog, where: Text, cycle: int | None, on: date, dose: 
         log.add("dose.tablet", cycle, dates, msg.dose_not_tablets(where, dose))
 
 
+def _on_label(dose: float) -> bool:
+    """True when :func:`check_dose` has nothing to say about ``dose``."""
+    return (
+        is_possible_dose(dose) and MIN_DAILY_MG <= dose <= MAX_DAILY_MG and is_whole_tablets(dose)
+    )
+
+
 def _check_entered_doses(
     history: DosingHistory, plan: tuple[PlannedCycle, ...], log: FindingLog
 ) -> None:
+    # Where a dose was entered is only put into words when there is a finding to word.
     first = history.first_dose
     initial = history.initial_daily_dose_mg
-    if initial is not None:
+    if initial is not None and not _on_label(initial):
         check_dose(log, msg.where_initial(), 1, first, initial)
     for cycle in history.cycles:
         dose = cycle.daily_dose_mg
@@ -52,11 +60,14 @@ def _check_entered_doses(
             if dose != initial:
                 log.add("dose.initial_mismatch", 1, (first,), msg.initial_mismatch(dose, initial))
             continue
-        check_dose(log, msg.where_cycle(cycle.number, cycle.start), cycle.number, cycle.start, dose)
+        if not _on_label(dose):
+            where = msg.where_cycle(cycle.number, cycle.start)
+            check_dose(log, where, cycle.number, cycle.start, dose)
     for change in history.changes:
-        if change.method != "interruption" and change.new_daily_dose_mg is not None:
+        dose = change.new_daily_dose_mg
+        if change.method != "interruption" and dose is not None and not _on_label(dose):
             where = msg.where_change(change.method, change.on)
-            check_dose(log, where, cycle_on(plan, change.on), change.on, change.new_daily_dose_mg)
+            check_dose(log, where, cycle_on(plan, change.on), change.on, dose)
 
 
 def _check_cycle_numbers(history: DosingHistory, log: FindingLog) -> None:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from rego_desktop.audit import trail
@@ -25,6 +25,7 @@ from rego_desktop.audit.trail import FieldChange
 from rego_desktop.auth.roles import Permission
 from rego_desktop.casebook import Casebook, Entry, PatientStatus, applies
 from rego_desktop.checks import hard_problems
+from rego_desktop.crypto.envelope import Aead
 from rego_desktop.errors import CasebookLocked, NotFound, ValidationError
 from rego_desktop.models import Patient, Query, Record, StudyMeta, new_uid, utcnow
 from rego_desktop.store.study import OpenStudy
@@ -63,7 +64,14 @@ def summary_aad(db_uid: str, patient_uid: str) -> bytes:
 
 
 class Editor:
-    """Changes to patients inside one open transaction."""
+    """Changes to patients inside one open transaction.
+
+    The editor remembers what it has read and written in its transaction, so that no
+    record is decrypted twice: the patients by subject code, each patient's records and
+    casebook once loaded, and the decrypted values of every record it has loaded or
+    written, with the ciphertext they belong to (a record whose payload is not that
+    exact ciphertext any more is decrypted again).
+    """
 
     def __init__(self, study: OpenStudy, session: Session) -> None:
         self.study = study
@@ -71,6 +79,12 @@ class Editor:
         self._touched: dict[int, Patient] = {}
         # Casebooks as this transaction has changed them (autoflush may be off in bulk).
         self._books: dict[int, Casebook] = {}
+        self._aead = study.keyring.records  # the record subkey, derived once
+        self._patients: dict[str, Patient] = {}
+        # Patient id -> (form id, item uid) -> record, for the patients of _books.
+        self._records: dict[int, dict[tuple[str, str], Record]] = {}
+        # Record uid -> (payload, its decrypted values).
+        self._plain: dict[str, tuple[bytes, dict[str, Value]]] = {}
 
     def create_patient(self, subject_code: str | None = None) -> str:
         self.study.user.require(Permission.EDIT_DATA)
@@ -97,6 +111,12 @@ class Editor:
         self.session.add(patient)
         self.session.flush()
         self._touched[patient.id] = patient
+        self._patients[code] = patient
+        # A new patient has no records: its casebook is empty, nothing to load.
+        self._books[patient.id] = Casebook(
+            self.study.definition, patient.subject_code, patient.uid, patient.locked
+        )
+        self._records[patient.id] = {}
         trail.append(
             self.session, self.study.keyring, self.study.user, "patient.create", subject_code=code
         )
@@ -108,9 +128,16 @@ class Editor:
         )
 
     def patient(self, subject_code: str) -> Patient:
-        patient = self.session.scalar(select(Patient).where(Patient.subject_code == subject_code))
+        # Within the transaction a subject's row is one object of the session's identity
+        # map: selecting it again would give the same object.
+        patient = self._patients.get(subject_code)
         if patient is None:
-            raise NotFound(f"There is no subject {subject_code} in this study.")
+            patient = self.session.scalar(
+                select(Patient).where(Patient.subject_code == subject_code)
+            )
+            if patient is None:
+                raise NotFound(f"There is no subject {subject_code} in this study.")
+            self._patients[subject_code] = patient
         return patient
 
     def save(
@@ -143,16 +170,10 @@ class Editor:
             item_uid = SINGLE
         elif item_uid is None:
             item_uid = new_uid()
-        record = self.session.scalar(
-            select(Record).where(
-                Record.patient_id == patient.id,
-                Record.form_id == form_id,
-                Record.item_uid == item_uid,
-            )
-        )
+        record = self._record(patient, form_id, item_uid)
         old: Mapping[str, Value] = {}
         if record is not None:
-            old = self._decrypt(patient, record)
+            old = self._values(patient, record, form)
         changes = [
             FieldChange(f.id, to_json(f, old.get(f.id)), to_json(f, clean.get(f.id)))
             for f in form.fields
@@ -179,6 +200,7 @@ class Editor:
                 updated_at=now,
             )
             self.session.add(record)
+            self._records[patient.id][(form_id, item_uid)] = record
             action = "record.create"
         else:
             record.revision += 1
@@ -205,9 +227,47 @@ class Editor:
     def _book(self, patient: Patient) -> Casebook:
         book = self._books.get(patient.id)
         if book is None:
-            book = load_casebook(self.study, self.session, patient)
+            book = self._load(patient)
             self._books[patient.id] = book
         return book
+
+    def _load(self, patient: Patient) -> Casebook:
+        """What :func:`load_casebook` gives, decrypting only records not known already;
+        also remembers the patient's records."""
+        forms = _forms(self.study)
+        book = Casebook(self.study.definition, patient.subject_code, patient.uid, patient.locked)
+        records: dict[tuple[str, str], Record] = {}
+        for record in self.session.scalars(select(Record).where(Record.patient_id == patient.id)):
+            records[(record.form_id, record.item_uid)] = record
+            form = forms.get(record.form_id)
+            if form is None:
+                continue
+            values = self._values(patient, record, form)
+            entry = Entry(record.item_uid, record.revision, values, record.updated_at)
+            book.entries.setdefault(record.form_id, []).append(entry)
+        self._records[patient.id] = records
+        return book
+
+    def _record(self, patient: Patient, form_id: str, item_uid: str) -> Record | None:
+        """The record of an entry, as a query for it would find it now.
+
+        The patient's records were all read with its casebook, and this editor adds or
+        removes every one since. Like the query, a new record not yet flushed is not
+        found while the session's autoflush is off (bulk writing).
+        """
+        record = self._records[patient.id].get((form_id, item_uid))
+        if record is not None and not self.session.autoflush and inspect(record).pending:
+            return None
+        return record
+
+    def _values(self, patient: Patient, record: Record, form: Form) -> dict[str, Value]:
+        """The record's decrypted values (decrypted once per ciphertext)."""
+        known = self._plain.get(record.uid)
+        if known is not None and known[0] is record.payload:
+            return dict(known[1])
+        values = _decrypt_values(self.study, self._aead, form, patient.uid, record)
+        self._plain[record.uid] = (record.payload, values)
+        return dict(values)
 
     def delete(self, subject_code: str, form_id: str, item_uid: str, reason: str) -> None:
         """Remove one entry (or a single form's data); the audit keeps the old values."""
@@ -227,7 +287,7 @@ class Editor:
         )
         if record is None:
             raise NotFound(f"{subject_code} has no such {form.label.en} entry.")
-        old = self._decrypt(patient, record)
+        old = self._values(patient, record, form)
         changes = [
             FieldChange(f.id, to_json(f, old.get(f.id)), None)
             for f in form.fields
@@ -235,6 +295,8 @@ class Editor:
         ]
         self.session.delete(record)
         self._books.pop(patient.id, None)
+        self._records.pop(patient.id, None)
+        self._plain.pop(record.uid, None)
         self._touch(patient, utcnow())
         trail.append(
             self.session,
@@ -289,12 +351,10 @@ class Editor:
     ) -> bytes:
         data = {f.id: to_json(f, values[f.id]) for f in form.fields if f.id in values}
         plain = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        return self.study.keyring.records.encrypt(
-            plain, record_aad(self.study.info.db_uid, patient.uid, record)
-        )
-
-    def _decrypt(self, patient: Patient, record: Record) -> dict[str, Value]:
-        return decrypt_record(self.study, patient.uid, record)
+        payload = self._aead.encrypt(plain, record_aad(self.study.info.db_uid, patient.uid, record))
+        # What decrypting the payload will give, read from the same plaintext.
+        self._plain[record.uid] = (payload, _values_of(form, json.loads(plain)))
+        return payload
 
     def _touch(self, patient: Patient, now: dt.datetime) -> None:
         patient.updated_at = now
@@ -308,44 +368,62 @@ class Editor:
         from rego_desktop.services.queries import sync_casebook
 
         for patient in self._touched.values():
-            book = load_casebook(self.study, self.session, patient)
+            # The casebook as saved (load_casebook's), without decrypting again what
+            # this editor has read or written.
+            book = self._load(patient)
             sync_casebook(self.study, self.session, patient, book)
-            write_summary(self.study, patient, book)
+            write_summary(self.study, patient, book, self._aead)
         self._touched.clear()
         self._books.clear()
+        self._records.clear()
+        self._plain.clear()
+
+
+def _forms(study: OpenStudy) -> dict[str, Form]:
+    return {form.id: form for form in study.definition.forms}
+
+
+def _values_of(form: Form, raw: Mapping[str, Any]) -> dict[str, Value]:
+    """A record's values from its decrypted JSON (fields the form lacks are left out)."""
+    return {f.id: from_json(f, raw[f.id]) for f in form.fields if f.id in raw}
+
+
+def _decrypt_values(
+    study: OpenStudy, aead: Aead, form: Form, patient_uid: str, record: Record
+) -> dict[str, Value]:
+    raw = json.loads(
+        aead.decrypt(record.payload, record_aad(study.info.db_uid, patient_uid, record))
+    )
+    return _values_of(form, raw)
 
 
 def decrypt_record(study: OpenStudy, patient_uid: str, record: Record) -> dict[str, Value]:
     form = study.definition.form(record.form_id)
-    raw = json.loads(
-        study.keyring.records.decrypt(
-            record.payload, record_aad(study.info.db_uid, patient_uid, record)
-        )
-    )
-    out: dict[str, Value] = {}
-    for f in form.fields:
-        if f.id in raw:
-            out[f.id] = from_json(f, raw[f.id])
-    return out
+    return _decrypt_values(study, study.keyring.records, form, patient_uid, record)
 
 
 def load_casebook(study: OpenStudy, session: Session, patient: Patient) -> Casebook:
     book = Casebook(study.definition, patient.subject_code, patient.uid, patient.locked)
     records = session.scalars(select(Record).where(Record.patient_id == patient.id))
+    forms = _forms(study)
+    aead = study.keyring.records  # the subkey, derived once for all the records
     for record in records:
-        if not study.definition.has_form(record.form_id):
+        form = forms.get(record.form_id)
+        if form is None:
             continue
         entry = Entry(
             record.item_uid,
             record.revision,
-            decrypt_record(study, patient.uid, record),
+            _decrypt_values(study, aead, form, patient.uid, record),
             record.updated_at,
         )
         book.entries.setdefault(record.form_id, []).append(entry)
     return book
 
 
-def write_summary(study: OpenStudy, patient: Patient, book: Casebook) -> None:
+def write_summary(
+    study: OpenStudy, patient: Patient, book: Casebook, aead: Aead | None = None
+) -> None:
     done, total = book.forms_complete()
     ident = book.single("identification")
     summary = {
@@ -355,7 +433,7 @@ def write_summary(study: OpenStudy, patient: Patient, book: Casebook) -> None:
         "forms_complete": done,
         "forms_total": total,
     }
-    patient.summary = study.keyring.records.encrypt(
+    patient.summary = (aead or study.keyring.records).encrypt(
         json.dumps(summary, ensure_ascii=False).encode(),
         summary_aad(study.info.db_uid, patient.uid),
     )
