@@ -7,7 +7,6 @@ dosing summary computed from it (issue 5). Pure domain code, no Qt.
 - :func:`render_text`: the summary as a plain-text table.
 """
 
-from rego_desktop.analysis.cache import RowCache
 from rego_desktop.analysis.dataset import (
     ENDPOINTS,
     AnalysisRow,
@@ -54,7 +53,6 @@ __all__ = [
     "Population",
     "Rate",
     "ResponseSummary",
-    "RowCache",
     "StudySummary",
     "Time",
     "analyse",

@@ -11,11 +11,11 @@ Values are converted from JSON only when read (:class:`LazyValues`, which skips 
 conversion where it would return the JSON value itself): a cycle's laboratory values are
 never needed here.
 
-:func:`study_dataset` adds the encrypted row cache of :mod:`rego_desktop.analysis.cache`:
-only patients changed since the previous summary are decrypted and derived, in chunks
-of :data:`_CHUNK_PATIENTS` patients per query; when every patient is to be computed (no
-cache), one query streams them all, one casebook at a time. Either way the memory used
-stays bounded.
+:func:`study_dataset` reads the rows every save stores (:mod:`rego_desktop.analysis.stored`)
+and derives only patients without a current one, in chunks of :data:`_CHUNK_PATIENTS`
+patients per query; when every patient is to be computed (``--no-cache``, or rows of an
+older program version), one query streams them all, one casebook at a time. Either way
+the memory used stays bounded.
 
 Nothing decrypted is written in the clear; the casebooks live in memory only.
 """
@@ -33,16 +33,16 @@ from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rego_desktop.analysis.cache import RowCache, stamp_of
 from rego_desktop.analysis.dataset import AnalysisRow, analysis_row
+from rego_desktop.analysis.stored import Recomputed, RowCodec, store_recomputed
 from rego_desktop.auth.roles import Permission
 from rego_desktop.casebook import Casebook, Entry
 from rego_desktop.crypto.envelope import NONCE_BYTES
 from rego_desktop.errors import DamagedDatabase
-from rego_desktop.models import Patient, Record
+from rego_desktop.models import Patient, Record, StoredAnalysisRow
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Field, FieldType, StudyDefinition
 from rego_desktop.study.values import Value, from_json
@@ -214,7 +214,10 @@ class _PatientRow:
     subject_code: str
     locked: bool
     revision: int
-    updated_at: str  # as stored: only compared, never interpreted
+    # The stored analysis row, if any: the revision and code it was computed at.
+    stored_revision: int | None
+    stored_code: str | None
+    stored_payload: bytes | None
 
 
 class _Reader:
@@ -235,8 +238,12 @@ class _Reader:
                 Patient.subject_code,
                 Patient.locked,
                 Patient.revision,
-                type_coerce(Patient.updated_at, String),
-            ).order_by(Patient.id)
+                StoredAnalysisRow.revision,
+                StoredAnalysisRow.code,
+                StoredAnalysisRow.payload,
+            )
+            .outerjoin(StoredAnalysisRow, StoredAnalysisRow.patient_id == Patient.id)
+            .order_by(Patient.id)
         )
         return [_PatientRow(*row) for row in rows]
 
@@ -365,26 +372,38 @@ def study_dataset(
 ) -> list[AnalysisRow]:
     """The analysis dataset of a site study, one row per patient in enrolment order.
 
-    With ``use_cache`` only patients changed since the last call are decrypted and
-    derived (see :mod:`rego_desktop.analysis.cache`); the rows are the same either way.
-    ``progress(done, total)`` counts the patients being (re)computed. Needs "view data".
+    With ``use_cache`` the rows stored by the saves are read and only patients without
+    a current one are decrypted and derived (and their rows stored, where the file can
+    be written); without, every patient is derived from the records and nothing is
+    written. The rows are the same either way. ``progress(done, total)`` counts the
+    patients being derived. Needs "view data".
     """
     study.user.require(Permission.VIEW_DATA)
+    codec = RowCodec(study)
     with gc_paused():
-        return _study_dataset(study, progress, use_cache=use_cache)
+        rows, recomputed = _study_dataset(study, codec, progress, use_cache=use_cache)
+    if use_cache:
+        store_recomputed(study, codec, recomputed)
+    return rows
+
+
+def _stored_row(codec: RowCodec, p: _PatientRow) -> AnalysisRow | None:
+    if p.stored_payload is None or p.stored_revision != p.revision or p.stored_code != codec.code:
+        return None
+    return codec.decrypt(p.uid, p.revision, p.stored_payload)
 
 
 def _study_dataset(
-    study: OpenStudy, progress: Progress | None, *, use_cache: bool
-) -> list[AnalysisRow]:
-    cache = RowCache.load(study) if use_cache else RowCache()
+    study: OpenStudy, codec: RowCodec, progress: Progress | None, *, use_cache: bool
+) -> tuple[list[AnalysisRow], list[Recomputed]]:
+    recomputed: list[Recomputed] = []
     with study.reading() as session:
         reader = _Reader(study, session, ANALYSIS_FORMS)
         patients = reader.patients()
         rows: dict[str, AnalysisRow] = {}
         stale: list[_PatientRow] = []
         for p in patients:
-            row = cache.get(p.uid, stamp_of(p.revision, p.updated_at))
+            row = _stored_row(codec, p) if use_cache else None
             if row is None:
                 stale.append(p)
             else:
@@ -392,8 +411,8 @@ def _study_dataset(
         if progress is not None:
             progress(0, len(stale))
         done = 0
-        # Everyone to compute (no cache, or a new one): one pass over all the records;
-        # else the changed patients chunk by chunk. Either way few casebooks are held.
+        # Everyone to compute: one pass over all the records; else the patients without
+        # a current row chunk by chunk. Either way few casebooks are held at a time.
         if len(stale) == len(patients):
             batches: Iterator[Sequence[_PatientRow]] = iter([stale] if stale else [])
         else:
@@ -402,14 +421,11 @@ def _study_dataset(
             everyone = len(batch) == len(patients)
             for p, book in reader.stream(batch, everyone=everyone):
                 row = rows[p.uid] = analysis_row(book)
-                cache.put(p.uid, stamp_of(p.revision, p.updated_at), row)
+                if use_cache:
+                    recomputed.append(Recomputed(p.id, p.uid, p.revision, row))
                 done += 1
                 if progress is not None and done % _PROGRESS_STEP == 0:
                     progress(done, len(stale))
         if progress is not None and stale:
             progress(len(stale), len(stale))
-    if use_cache:
-        cache.keep_only(rows)
-        if cache.changed:
-            cache.save(study)
-    return [rows[p.uid] for p in patients]
+    return [rows[p.uid] for p in patients], recomputed

@@ -374,8 +374,9 @@ def analyse_study(
 ) -> StudySummary:
     """The typed summary of a site study, its casebooks loaded in bulk.
 
-    ``use_cache``: reuse the rows of patients unchanged since the last summary (see
-    :mod:`rego_desktop.analysis.cache`); the result is the same either way.
+    ``use_cache``: read the analysis rows the saves stored (see
+    :mod:`rego_desktop.analysis.stored`) instead of deriving every patient again; the
+    result is the same either way.
     """
     with gc_paused():
         rows = study_dataset(study, progress, use_cache=use_cache)

@@ -15,9 +15,6 @@ from rego_desktop.backup.catalog import (
     default_backup_dir,
     list_backups,
 )
-from rego_desktop.backup.integrity import study_uid
-from rego_desktop.backup.restore import check_backup, restore_backup
-from rego_desktop.backup.writer import write_backup
 from rego_desktop.cli.common import PASSWORD_ENV, database_arg, resolve_user, secret, user_arg
 from rego_desktop.errors import UsageError
 
@@ -95,6 +92,9 @@ def _describe(entry: BackupEntry) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from rego_desktop.backup.integrity import study_uid
+    from rego_desktop.backup.writer import write_backup
+
     db: Path = args.db
     folder: Path = args.to or default_backup_dir()
     if args.list:
@@ -119,6 +119,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from rego_desktop.backup.restore import check_backup, restore_backup
+
     db: Path = args.db
     backup: Path = args.backup
     if not backup.exists():

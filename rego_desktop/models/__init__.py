@@ -5,6 +5,7 @@ Import this package (not single modules) so every table is registered on
 """
 
 from rego_desktop.models import site_keys as site_keys  # registers its tables
+from rego_desktop.models.analysis import StoredAnalysisRow
 from rego_desktop.models.audit import AuditEntry
 from rego_desktop.models.base import Base, UTCDateTime, new_uid, utcnow
 from rego_desktop.models.patients import Patient, Record
@@ -21,6 +22,7 @@ __all__ = [
     "Query",
     "Record",
     "Signature",
+    "StoredAnalysisRow",
     "StudyMeta",
     "UTCDateTime",
     "User",

@@ -2,7 +2,8 @@
 
 Every change goes through an :class:`Editor` bound to one transaction: it checks
 permissions and hard rules, encrypts, writes the audit entry and, before the
-transaction commits, refreshes the encrypted summary the patient list shows. Public
+transaction commits, refreshes the patient's queries, the encrypted summary the patient
+list shows and the encrypted analysis row the endpoint summary reads. Public
 one-shot methods open their own transaction; bulk work (demo data, imports) opens
 one editor and makes many changes in it.
 """
@@ -15,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
@@ -27,10 +28,14 @@ from rego_desktop.casebook import Casebook, Entry, PatientStatus, applies
 from rego_desktop.checks import hard_problems
 from rego_desktop.crypto.envelope import Aead
 from rego_desktop.errors import CasebookLocked, NotFound, ValidationError
+from rego_desktop.logs import log_bug
 from rego_desktop.models import Patient, Query, Record, StudyMeta, new_uid, utcnow
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Form
 from rego_desktop.study.values import FieldProblem, Value, check, from_json, to_json
+
+if TYPE_CHECKING:
+    from rego_desktop.analysis.stored import RowCodec
 
 SINGLE = ""
 SUBJECT_RE = re.compile(r"^[A-Z0-9]{2,8}-[0-9]{3,6}$")
@@ -362,21 +367,46 @@ class Editor:
         self._touched[patient.id] = patient
 
     def finish(self) -> None:
-        """Refresh the summaries of every patient changed in this transaction."""
+        """Refresh the queries, list summary and analysis row of every patient changed
+        in this transaction."""
         self.session.flush()
-        # Imported here: the query service builds on this module.
+        # Imported here: the query service builds on this module, and the analysis
+        # package is needed only by saves.
+        from rego_desktop.analysis.stored import RowCodec
         from rego_desktop.services.queries import sync_casebook
 
+        codec = RowCodec(self.study) if self._touched else None
         for patient in self._touched.values():
             # The casebook as saved (load_casebook's), without decrypting again what
             # this editor has read or written.
             book = self._load(patient)
             sync_casebook(self.study, self.session, patient, book)
             write_summary(self.study, patient, book, self._aead)
+            assert codec is not None
+            _store_analysis_row(self.session, codec, patient, book)
         self._touched.clear()
         self._books.clear()
         self._records.clear()
         self._plain.clear()
+
+
+def _store_analysis_row(
+    session: Session, codec: RowCodec, patient: Patient, book: Casebook
+) -> None:
+    """Store the patient's analysis row with the save, so summaries need not derive it.
+
+    A row that cannot be derived is a bug, logged; the save itself goes ahead (the row
+    is only a stored copy of derived values) and the summary derives the row again.
+    """
+    from rego_desktop.analysis.dataset import analysis_row
+    from rego_desktop.analysis.stored import store_row
+
+    try:
+        row = analysis_row(book)
+    except Exception:  # a derivation bug must not lose a save
+        log_bug(f"analysis row of {patient.subject_code} could not be derived")
+        return
+    store_row(session, codec, patient, row)
 
 
 def _forms(study: OpenStudy) -> dict[str, Form]:

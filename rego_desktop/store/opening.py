@@ -12,6 +12,7 @@ import json
 import sqlite3
 import struct
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from rego_desktop.errors import (
     DatabaseInUse,
     NewerSchema,
     NotAStudyDatabase,
+    RegoError,
     StudyFileError,
     ValidationError,
 )
@@ -314,11 +316,32 @@ def open_study(
     *,
     throttle: LoginThrottle = DEFAULT_THROTTLE,
 ) -> OpenStudy:
-    """Unlock a study with a user's password and bring its schema up to date."""
+    """Unlock a study with a user's password and bring its schema up to date.
+
+    The integrity check of the whole file runs in a second thread while the password
+    is checked (both wait on C code, not on each other), and is finished before anything
+    is written or returned: a damaged file is reported as damaged, naming the backup to
+    restore, whatever the password.
+    """
     path = path.resolve()
     throttle.check(str(path), username)
     inspect_file(path)
-    check_integrity(path)
+    with ThreadPoolExecutor(1, thread_name_prefix="integrity") as pool:
+        integrity = pool.submit(check_integrity, path)
+        try:
+            data_key, user_uid = _unlock_with_password(path, username, password, throttle)
+        except RegoError:
+            integrity.result()  # damage explains the failure better, if there is any
+            raise
+        integrity.result()
+    throttle.succeeded(str(path), username)
+    return _open_unlocked(path, DataKeyring(data_key), user_uid)
+
+
+def _unlock_with_password(
+    path: Path, username: str, password: str, throttle: LoginThrottle
+) -> tuple[bytes, str]:
+    """The data key the user's password unwraps, and the user's uid."""
     with _readonly(path) as conn:
         db_uid, _site, _sid, _ver = _read_meta(conn, path)
         try:
@@ -333,8 +356,7 @@ def open_study(
     except (DecryptionFailed, ValueError):
         throttle.failed(str(path), username)
         raise AuthenticationError(WRONG_LOGIN) from None
-    throttle.succeeded(str(path), username)
-    return _open_unlocked(path, DataKeyring(data_key), user_uid)
+    return data_key, user_uid
 
 
 def recover_access(

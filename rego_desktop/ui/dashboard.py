@@ -3,8 +3,8 @@
 Everything shown comes from :func:`rego_desktop.analysis.analyse_study` (the same figures
 as ``rego-desktop summary``), computed in the background. The dashboard keeps itself
 current: while it is visible it checks the cheap :func:`~rego_desktop.analysis.data_version`
-fingerprint every few seconds and recomputes when any record was saved (only changed
-patients are recomputed, through the analysis row cache); :meth:`Dashboard.refresh` does
+fingerprint every few seconds and recomputes when any record was saved (from the
+analysis rows each save stores, so a refresh is quick); :meth:`Dashboard.refresh` does
 it at once. :meth:`Dashboard.export_png` and :meth:`Dashboard.export_pdf` write a
 two-page report (curves with the time-to-event table; response, adverse events, dosing).
 Exports hold aggregate figures only, no patient-level data.

@@ -1,14 +1,12 @@
-"""The summary of a real (encrypted) site study: bulk loading, the row cache, the CLI."""
+"""The summary of a real (encrypted) site study: bulk loading, the dataset, the CLI."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,11 +15,9 @@ from rego_desktop.analysis import (
     ANALYSIS_FORMS,
     data_version,
     load_analysis_casebooks,
-    loading,
     summarize,
     summarize_study,
 )
-from rego_desktop.analysis import cache as row_cache
 from rego_desktop.analysis.dataset import analysis_row
 from rego_desktop.casebook import Casebook
 from rego_desktop.cli import summary_commands
@@ -81,10 +77,7 @@ def test_study_summary_equals_summary_of_full_casebooks(demo: tuple[OpenStudy, P
     assert expected["patients"]["screen_failures"] > 0
     assert expected["os"]["events"] > 0
     assert summarize_study(study, use_cache=False) == expected
-    assert not row_cache.cache_path(study.info.db_uid).exists()
-    assert summarize_study(study) == expected  # computes and writes the cache
-    assert row_cache.cache_path(study.info.db_uid).exists()
-    assert summarize_study(study) == expected  # from the cache
+    assert summarize_study(study) == expected  # from the rows the saves stored
 
 
 def test_progress_counts_patients(demo: tuple[OpenStudy, Path]) -> None:
@@ -94,135 +87,8 @@ def test_progress_counts_patients(demo: tuple[OpenStudy, Path]) -> None:
     assert calls[0] == (0, PATIENTS)
     assert calls[-1] == (PATIENTS, PATIENTS)
     calls.clear()
-    summarize_study(study, lambda done, total: calls.append((done, total)))  # cold cache
-    summarize_study(study, lambda done, total: calls.append((done, total)))  # warm
-    assert calls[-1] == (0, 0)  # nothing to recompute
-
-
-def _count_rows(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    computed: list[str] = []
-
-    def counting(book: Casebook) -> Any:
-        computed.append(book.subject_code)
-        return analysis_row(book)
-
-    monkeypatch.setattr(loading, "analysis_row", counting)
-    return computed
-
-
-def test_cache_recomputes_only_changed_patients(
-    study: OpenStudy, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    generate(study, 12, seed=3)
-    service = PatientService(study)
-    computed = _count_rows(monkeypatch)
-    before = summarize_study(study)
-    assert len(computed) == 12
-    computed.clear()
-    assert summarize_study(study) == before
-    assert computed == []
-
-    subject = next(
-        code for code in service.subject_codes() if not service.casebook(code).screen_failed()
-    )
-    first_dose = service.casebook(subject).first_dose
-    assert first_dose is not None
-    service.save(
-        subject,
-        "adverse_events",
-        {
-            "term": "alopecia",
-            "grade": 2,
-            "onset_date": first_dose + dt.timedelta(days=3),
-            "serious": "no",
-            "relation": "probable",
-            "action": "none",
-            "outcome": "recovered",
-        },
-    )
-    after = summarize_study(study)
-    assert computed == [subject]
-    alopecia = {row["code"]: row["any_grade"] for row in after["adverse_events"]}["alopecia"]
-    before_alopecia = {row["code"]: row["any_grade"] for row in before["adverse_events"]}
-    assert alopecia == before_alopecia.get("alopecia", 0) + 1
-    assert after == summarize_study(study, use_cache=False)
-    assert after == summarize(full_casebooks(study))
-
-
-def test_new_patients_are_added_to_the_cache(
-    study: OpenStudy, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    generate(study, 5, seed=4)
-    summarize_study(study)
-    computed = _count_rows(monkeypatch)
-    generate(study, 2, seed=4)
-    summary = summarize_study(study)
-    assert len(computed) == 2
-    assert summary["patients"]["enrolled"] == 7
-
-
-def test_cache_file_is_encrypted(demo: tuple[OpenStudy, Path]) -> None:
-    study, _ = demo
-    summarize_study(study)
-    blob = row_cache.cache_path(study.info.db_uid).read_bytes()
-    assert blob.startswith(row_cache.MAGIC)
-    for needle in ("analysed", "screen_failure", "ppes", "hypertension", "BJ01-0001", "2024-"):
-        assert needle.encode() not in blob
-    assert row_cache.cache_path(study.info.db_uid).parent.name == "cache"
-
-
-def test_damaged_cache_is_recomputed(
-    demo: tuple[OpenStudy, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    study, _ = demo
-    expected = summarize_study(study, use_cache=False)
-    summarize_study(study)
-    path = row_cache.cache_path(study.info.db_uid)
-    blob = bytearray(path.read_bytes())
-    blob[len(blob) // 2] ^= 0x01
-    path.write_bytes(bytes(blob))
-    computed = _count_rows(monkeypatch)
-    assert summarize_study(study) == expected
-    assert len(computed) == PATIENTS
-    computed.clear()
-    assert summarize_study(study) == expected  # rewritten, valid again
-    assert computed == []
-
-
-def test_cache_of_other_code_or_study_is_not_used(
-    demo: tuple[OpenStudy, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    study, _ = demo
-    summarize_study(study)
-    assert row_cache.RowCache.load(study).entries
-    with monkeypatch.context() as patch:
-        patch.setattr(row_cache, "code_fingerprint", lambda study_id, version: "changed")
-        assert row_cache.RowCache.load(study).entries == {}
-    assert row_cache.RowCache.load(study).entries
-    # A cache file of this study presented as another study's.
-    row_cache.cache_path(study.info.db_uid).rename(row_cache.cache_path("another"))
-    with monkeypatch.context() as patch:
-        patch.setattr(study, "info", dataclasses.replace(study.info, db_uid="another"))
-        assert row_cache.RowCache.load(study).entries == {}
-
-
-def test_cache_format_errors_are_ignored(demo: tuple[OpenStudy, Path]) -> None:
-    study, _ = demo
-    path = row_cache.cache_path(study.info.db_uid)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for content in (b"", b"not a cache", row_cache.MAGIC, row_cache.MAGIC + b"\0" * 40):
-        path.write_bytes(content)
-        assert row_cache.RowCache.load(study).entries == {}
-
-
-def test_unwritable_cache_folder_changes_nothing(
-    demo: tuple[OpenStudy, Path], data_dir: Path
-) -> None:
-    study, _ = demo
-    (data_dir / "cache").write_text("a file where the folder should be")
-    expected = summarize_study(study, use_cache=False)
-    assert summarize_study(study) == expected
-    assert row_cache.RowCache().save(study) is False
+    summarize_study(study, lambda done, total: calls.append((done, total)))
+    assert calls == [(0, 0)]  # every row stored by the saves: nothing to derive
 
 
 def test_altered_record_is_reported_not_skipped(study: OpenStudy) -> None:

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from rego_desktop.auth.throttle import LoginThrottle
 from rego_desktop.backup.integrity import check_integrity, find_newest_backup, quick_check
 from rego_desktop.backup.writer import write_backup
 from rego_desktop.errors import DamagedDatabase
+from rego_desktop.store.opening import open_study
 from rego_desktop.store.study import OpenStudy
 from tests.backup.conftest import damage_pages
+from tests.conftest import ADMIN, PASSWORD
 
 T0 = dt.datetime(2024, 3, 5, 10, 0, tzinfo=dt.UTC)
 
@@ -71,3 +74,17 @@ def test_garbage_file_is_reported_damaged(tmp_path: Path) -> None:
     path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8000)
     with pytest.raises(DamagedDatabase, match="is damaged"):
         check_integrity(path)
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "Wrong-password-1"])
+def test_open_reports_damage_whatever_the_password(
+    filled: OpenStudy, db_path: Path, password: str
+) -> None:
+    """The check runs beside the password check; its finding wins either way."""
+    backup = write_backup(db_path).path
+    filled.close()
+    damage_pages(db_path)
+    before = db_path.read_bytes()
+    with pytest.raises(DamagedDatabase, match=str(backup)):
+        open_study(db_path, ADMIN, password, throttle=LoginThrottle())
+    assert db_path.read_bytes() == before

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from rego_desktop.services.patients import PatientService
@@ -22,6 +25,26 @@ def test_models_match_migrations(tmp_path: Path) -> None:
         # Raises if autogenerate would produce any operation (alembic check).
         command.check(migrate.alembic_config(conn))
     engine.dispose()
+
+
+def test_revision_list_is_alembics_history() -> None:
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    history = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert list(migrate.REVISIONS) == history
+    assert migrate.head_revision() == script.get_current_head()
+
+
+def test_opening_does_not_load_alembic_when_current(
+    created: tuple[OpenStudy, str], db_path: Path
+) -> None:
+    created[0].close()
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from rego_desktop.store.opening import open_study\n"
+        f"open_study(Path({str(db_path)!r}), {ADMIN!r}, {PASSWORD!r}).close()\n"
+        "assert not [m for m in sys.modules if m.startswith('alembic')], 'alembic loaded'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_database_at_first_schema_is_upgraded_on_open(study: OpenStudy, db_path: Path) -> None:
