@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from rego_desktop import __version__
 from rego_desktop.analysis.dataset import AnalysisRow, row_from_json, row_to_json
+from rego_desktop.bulk import JsonObjects
 from rego_desktop.crypto.envelope import NONCE_BYTES, derive_subkey
 from rego_desktop.errors import StudyFileError
 from rego_desktop.models import Patient, StoredAnalysisRow
@@ -88,6 +89,7 @@ class RowCodec:
         self.fingerprint = code_fingerprint(study.definition.id, study.definition.version)
         self.code = self.fingerprint[:CODE_CHARS]
         self._cipher = AESGCM(derive_subkey(study.keyring.data_key, _KEY_PURPOSE))
+        self._json = JsonObjects()
 
     def _aad(self, patient_uid: str, revision: int) -> bytes:
         return f"{ROW_FORMAT}|{self.db_uid}|{patient_uid}|{revision}|{self.fingerprint}".encode()
@@ -105,7 +107,7 @@ class RowCodec:
             plain = self._cipher.decrypt(
                 payload[:NONCE_BYTES], payload[NONCE_BYTES:], self._aad(patient_uid, revision)
             )
-            return row_from_json(json.loads(plain))
+            return row_from_json(self._json(plain))
         except (InvalidTag, ValueError):
             return None
 

@@ -36,8 +36,9 @@ from rego_desktop.analysis.dataset import (
     EndpointName,
     analysis_dataset,
 )
-from rego_desktop.analysis.loading import Progress, gc_paused, study_dataset
+from rego_desktop.analysis.loading import Progress, study_dataset
 from rego_desktop.analysis.text import render_text
+from rego_desktop.bulk import gc_paused
 from rego_desktop.casebook import Casebook
 from rego_desktop.endpoints import (
     DAYS_PER_MONTH,

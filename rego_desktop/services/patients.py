@@ -18,16 +18,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from rego_desktop.audit import trail
 from rego_desktop.audit.trail import FieldChange
 from rego_desktop.auth.roles import Permission
+from rego_desktop.bulk import JsonObjects, gc_paused
 from rego_desktop.casebook import Casebook, Entry, PatientStatus, applies
 from rego_desktop.checks import hard_problems
-from rego_desktop.crypto.envelope import Aead
-from rego_desktop.errors import CasebookLocked, NotFound, ValidationError
+from rego_desktop.crypto.envelope import NONCE_BYTES, Aead
+from rego_desktop.errors import CasebookLocked, DamagedDatabase, NotFound, ValidationError
 from rego_desktop.logs import log_bug
 from rego_desktop.models import Patient, Query, Record, StudyMeta, new_uid, utcnow
 from rego_desktop.store.study import OpenStudy
@@ -517,7 +520,7 @@ class PatientService:
     def list_patients(self) -> list[PatientRow]:
         """Every patient's summary row, decrypting one small blob per patient."""
         self.study.user.require(Permission.VIEW_DATA)
-        with self.study.reading() as session:
+        with self.study.reading() as session, gc_paused():
             counts = session.execute(
                 select(Query.patient_id, func.count())
                 .where(Query.status == "open")
@@ -534,13 +537,24 @@ class PatientService:
                     Patient.locked,
                 ).order_by(Patient.id)
             )
-            aead = self.study.keyring.records
+            # One AES-GCM context and a lean JSON decoder for the 10,000 small blobs.
+            decrypt = AESGCM(self.study.keyring.records.key).decrypt
+            json_object = JsonObjects()
             db_uid = self.study.info.db_uid
             out = []
             for pid, uid, code, blob, updated, locked in rows:
                 data: dict[str, Any] = {}
                 if blob is not None:
-                    data = json.loads(aead.decrypt(blob, summary_aad(db_uid, uid)))
+                    try:
+                        plain = decrypt(
+                            blob[:NONCE_BYTES], blob[NONCE_BYTES:], summary_aad(db_uid, uid)
+                        )
+                    except (InvalidTag, ValueError):
+                        raise DamagedDatabase(
+                            f"The list entry of {code} cannot be decrypted: the database was "
+                            "altered or damaged. Restore it from a backup."
+                        ) from None
+                    data = json_object(plain)
                 out.append(
                     PatientRow(
                         uid=uid,

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from rego_desktop.analysis.loading import FieldReader, LazyValues, _JsonObjects
+from rego_desktop.analysis.loading import FieldReader, LazyValues
+from rego_desktop.bulk import JsonObjects
 from rego_desktop.study import CURRENT
 from rego_desktop.study.values import from_json
 
@@ -82,7 +83,7 @@ def test_lazy_values_leave_out_undefined_fields() -> None:
 )
 def test_json_objects_equal_json_loads(plain: bytes) -> None:
     loaded = json.loads(plain.decode())
-    got = _JsonObjects()(plain)
+    got = JsonObjects()(plain)
     if isinstance(loaded, dict) and any(
         isinstance(v, float) and math.isnan(v) for v in loaded.values()
     ):
@@ -97,5 +98,5 @@ def test_json_objects_refuse_what_json_loads_refuses(plain: bytes) -> None:
     with pytest.raises(json.JSONDecodeError) as expected:
         json.loads(plain.decode())
     with pytest.raises(json.JSONDecodeError) as got:
-        _JsonObjects()(plain)
+        JsonObjects()(plain)
     assert str(got.value) == str(expected.value)

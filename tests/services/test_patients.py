@@ -174,3 +174,21 @@ def test_ciphertexts_cannot_be_swapped_between_patients(study: OpenStudy, db_pat
         PatientService(reopened).casebook(a)
     assert PatientService(reopened).casebook(b).value("demographics", "ecog") == 3
     reopened.close()
+
+
+def test_altered_list_entry_is_reported_as_damage(study: OpenStudy) -> None:
+    from sqlalchemy import select, update
+
+    from rego_desktop.errors import DamagedDatabase
+    from rego_desktop.models import Patient
+
+    service = PatientService(study)
+    first, second = service.create_patient(), service.create_patient()
+    with study.transaction() as session:
+        blobs = dict(session.execute(select(Patient.subject_code, Patient.summary)).all())
+        # The first patient's entry presented as the second's.
+        session.execute(
+            update(Patient).where(Patient.subject_code == second).values(summary=blobs[first])
+        )
+    with pytest.raises(DamagedDatabase, match=f"list entry of {second} cannot be decrypted"):
+        service.list_patients()
