@@ -148,7 +148,7 @@ def _dosing(data: derive.PatientData) -> Dosing | None:
 
 def analysis_row(book: Casebook) -> AnalysisRow:
     """The analysis dataset row of one casebook."""
-    # Imported here: a summary served from the row cache never needs the derivations.
+    # Imported here: a summary read from stored rows never needs the derivations.
     from rego_desktop import derive
 
     data = derive.PatientData(book)
@@ -195,7 +195,7 @@ def _time_json(value: Time | None) -> list[int | bool] | None:
 
 
 def row_to_json(row: AnalysisRow) -> list[Any]:
-    """A compact JSON form of a row (for the encrypted row cache)."""
+    """A compact JSON form of a row (stored encrypted with every save)."""
     d = row.dosing
     return [
         row.subject,
@@ -226,8 +226,8 @@ _POPULATIONS = frozenset({"analysed", "screen_failure", "incomplete"})
 def row_from_json(data: Sequence[Any]) -> AnalysisRow:
     """The row :func:`row_to_json` wrote; ``ValueError`` if the data do not fit its shape.
 
-    Only the shape is checked: the cache that holds these rows is authenticated, so its
-    content is what this module wrote (and it is read for 10,000 patients at a time).
+    Only the shape is checked: stored rows are authenticated (AES-GCM), so their content
+    is what this module wrote (and they are read for 10,000 patients at a time).
     """
     try:
         subject, site, population, first, os_, pfs, ttp, best, events, dosing = data

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rego_desktop.rules.dosing_rules import deviation_name
+
 # Width of the label column of the tables.
 _LABEL = 44
 
@@ -159,5 +161,6 @@ def _dosing_lines(dosing: Mapping[str, Any]) -> list[str]:
     ):
         lines.append(f"  {label:<{_LABEL}}{proportion_text(dosing[key], n)}")
     for rule, count in dosing.get("label_deviations_by_rule", {}).items():
-        lines.append(f"    {rule:<{_LABEL - 2}}{count}")
+        name = deviation_name(rule)
+        lines.append(f"    {name:<{_LABEL - 2}}{count}")
     return lines

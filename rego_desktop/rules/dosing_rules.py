@@ -11,6 +11,7 @@ import math
 from typing import Final
 
 from rego_desktop.rules.findings import Severity
+from rego_desktop.study.schema import Label
 
 TABLET_MG: Final = 40.0
 MIN_DAILY_MG: Final = 80.0
@@ -44,6 +45,21 @@ RULE_SEVERITY: Final[dict[str, Severity]] = {
     "change.direction": "warning",
     "cycle.dosing_end_missing": "warning",
 }
+
+DEVIATION_NAMES: Final[dict[str, Label]] = {
+    "dose.range": Label("Daily dose outside 80–160 mg", "日剂量超出 80–160 mg"),
+    "dose.tablet": Label("Dose not in whole 40 mg tablets", "剂量非 40 mg 整片"),
+    "cycle.dosing_days": Label("More than 21 dosing days in a cycle", "单周期给药超过 21 天"),
+    "cycle.off_days": Label("Dosing on days 22–28 of a cycle", "周期第 22–28 天给药"),
+    "cycle.early_start": Label("Cycle started before day 29", "周期在第 29 天前开始"),
+}
+"""Short names of the label deviations, for summaries that count them."""
+
+
+def deviation_name(rule: str, language: str = "en") -> str:
+    """The short name of a label deviation rule (its id if it has none)."""
+    name = DEVIATION_NAMES.get(rule)
+    return rule if name is None else name.text(language)
 
 
 def is_possible_dose(dose: float) -> bool:

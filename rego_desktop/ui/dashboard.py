@@ -57,6 +57,7 @@ from rego_desktop.analysis import (
 )
 from rego_desktop.analysis.summary import RESPONSES, Rate
 from rego_desktop.analysis.text import median_text, percent
+from rego_desktop.rules.dosing_rules import deviation_name
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Label
 from rego_desktop.ui.km_plot import ENDPOINT_COLORS, Curve, KaplanMeierPlot, paint_km
@@ -113,7 +114,6 @@ T = {
     "reductions": Label("Patients with a dose reduction", "有减量的患者"),
     "interruptions": Label("Patients with an interruption", "有暂停用药的患者"),
     "deviations": Label("Patients with a label deviation", "有说明书偏离的患者"),
-    "deviation_rule": Label("  label deviation {rule}", "  说明书偏离 {rule}"),
     "base_tte": Label(
         "Analysed patients with the dates for each endpoint; months = days / 30.4375 from "
         "day 1 (first dose). NR = not reached.",
@@ -268,7 +268,7 @@ def dosing_table(summary: StudySummary) -> Table:
     rows.append([say("interruptions"), count_text(d.with_interruptions, d.n)])
     rows.append([say("deviations"), count_text(d.with_deviations, d.n)])
     rows += [
-        [say("deviation_rule", rule=rule), str(count)]
+        [f"    {deviation_name(rule, language())}", str(count)]
         for rule, count in d.deviations_by_rule.items()
     ]
     return [say("measure"), say("value")], rows

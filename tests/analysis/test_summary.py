@@ -208,4 +208,19 @@ def test_text_table_shows_every_figure_with_its_patients(summary: dict[str, Any]
     assert ppes.split()[-4:] == ["2", "(28.6%)", "1", "(14.3%)"]
     assert "160 mg 4 (57.1%)" in text
     assert "100% (IQR 79%–100%; n = 7)" in text
-    assert "dose.range" in text
+    assert "Daily dose outside 80–160 mg" in text
+
+
+def test_label_deviations_are_named_not_coded(summary: dict[str, Any]) -> None:
+    line = next(line for line in render_text(summary).splitlines() if "80–160" in line)
+    assert line.split() == ["Daily", "dose", "outside", "80–160", "mg", "1"]
+
+
+def test_every_label_deviation_rule_has_a_name_in_both_languages() -> None:
+    from rego_desktop.rules.dosing_rules import DEVIATION_NAMES, RULE_SEVERITY, deviation_name
+
+    deviations = {rule for rule, severity in RULE_SEVERITY.items() if severity == "deviation"}
+    assert set(DEVIATION_NAMES) == deviations
+    for rule in deviations:
+        assert deviation_name(rule, "en") != rule
+        assert deviation_name(rule, "zh_CN") != deviation_name(rule, "en")
