@@ -112,23 +112,6 @@ class RowCodec:
             return None
 
 
-def store_row(session: Session, codec: RowCodec, patient: Patient, row: AnalysisRow) -> None:
-    """Add or replace ``patient``'s row (at its current revision) in ``session``'s
-    transaction; the caller commits."""
-    payload = codec.encrypt(patient.uid, patient.revision, row)
-    stored = session.get(StoredAnalysisRow, patient.id)
-    if stored is None:
-        session.add(
-            StoredAnalysisRow(
-                patient_id=patient.id, revision=patient.revision, code=codec.code, payload=payload
-            )
-        )
-    else:
-        stored.revision = patient.revision
-        stored.code = codec.code
-        stored.payload = payload
-
-
 @dataclass(frozen=True, slots=True)
 class Recomputed:
     """A row the summary had to compute, with the patient state it was computed at."""
@@ -158,30 +141,43 @@ def store_recomputed(study: OpenStudy, codec: RowCodec, rows: Sequence[Recompute
                     )
                 ).all()
             )
-            values = [
-                {
-                    "patient_id": r.patient_id,
-                    "revision": r.revision,
-                    "code": codec.code,
-                    "payload": codec.encrypt(r.patient_uid, r.revision, r.row),
-                }
-                for r in rows
-                if current.get(r.patient_id) == r.revision
-            ]
-            if values:
-                statement = sqlite_insert(StoredAnalysisRow)
-                session.connection().execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["patient_id"],
-                        set_={
-                            "revision": statement.excluded.revision,
-                            "code": statement.excluded.code,
-                            "payload": statement.excluded.payload,
-                        },
-                    ),
-                    values,
-                )
+            written = _upsert(
+                session, codec, [r for r in rows if current.get(r.patient_id) == r.revision]
+            )
     except StudyFileError as exc:
         log.info("analysis rows not stored (%s): they are recomputed next time", type(exc).__name__)
         return 0
-    return len(values)
+    return written
+
+
+def store_row(session: Session, codec: RowCodec, patient: Patient, row: AnalysisRow) -> None:
+    """Add or replace ``patient``'s row (at its current revision) in ``session``'s
+    transaction; the caller commits."""
+    _upsert(session, codec, [Recomputed(patient.id, patient.uid, patient.revision, row)])
+
+
+def _upsert(session: Session, codec: RowCodec, rows: Sequence[Recomputed]) -> int:
+    """Insert or replace these rows in the session's transaction; returns how many."""
+    if not rows:
+        return 0
+    statement = sqlite_insert(StoredAnalysisRow)
+    session.connection().execute(
+        statement.on_conflict_do_update(
+            index_elements=["patient_id"],
+            set_={
+                "revision": statement.excluded.revision,
+                "code": statement.excluded.code,
+                "payload": statement.excluded.payload,
+            },
+        ),
+        [
+            {
+                "patient_id": r.patient_id,
+                "revision": r.revision,
+                "code": codec.code,
+                "payload": codec.encrypt(r.patient_uid, r.revision, r.row),
+            }
+            for r in rows
+        ],
+    )
+    return len(rows)

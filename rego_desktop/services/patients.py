@@ -380,14 +380,13 @@ class Editor:
         from rego_desktop.analysis.stored import RowCodec
         from rego_desktop.services.queries import sync_casebook
 
-        codec = RowCodec(self.study) if self._touched else None
+        codec = RowCodec(self.study)
         for patient in self._touched.values():
             # The casebook as saved (load_casebook's), without decrypting again what
             # this editor has read or written.
             book = self._load(patient)
             sync_casebook(self.study, self.session, patient, book)
             write_summary(self.study, patient, book, self._aead)
-            assert codec is not None
             _store_analysis_row(self.session, codec, patient, book)
         self._touched.clear()
         self._books.clear()

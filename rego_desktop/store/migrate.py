@@ -48,9 +48,7 @@ def current_revision(connection: Connection) -> str | None:
     if tables is None:
         return None
     rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
-    if len(rows) != 1:  # none, or branches this application never creates
-        return None if not rows else ",".join(sorted(str(r[0]) for r in rows))
-    return str(rows[0][0])
+    return str(rows[0][0]) if len(rows) == 1 else None  # this application never branches
 
 
 def upgrade(connection: Connection, target: str = "head") -> None:
