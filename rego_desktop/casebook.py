@@ -17,9 +17,16 @@ from rego_desktop.study.values import Value
 
 
 class PatientStatus(StrEnum):
+    """Where a patient is in the study, as the patient list shows and filters it.
+
+    ``DECEASED``: the survival status is dead (whatever the treatment status says);
+    a patient lost to follow-up or off treatment and alive is in ``FOLLOW_UP``.
+    """
+
     SCREENING = "screening"
     ON_TREATMENT = "on_treatment"
     FOLLOW_UP = "follow_up"
+    DECEASED = "deceased"
     SCREEN_FAILURE = "screen_failure"
     LOCKED = "locked"
 
@@ -32,6 +39,7 @@ STATUS_LABELS = {
     PatientStatus.SCREENING: Label("Screening", "筛选中"),
     PatientStatus.ON_TREATMENT: Label("On treatment", "治疗中"),
     PatientStatus.FOLLOW_UP: Label("Follow-up", "随访中"),
+    PatientStatus.DECEASED: Label("Deceased", "已死亡"),
     PatientStatus.SCREEN_FAILURE: Label("Screen failure", "筛选失败"),
     PatientStatus.LOCKED: Label("Locked (signed)", "已锁定(已签名)"),
 }
@@ -134,9 +142,10 @@ class Casebook:
             return PatientStatus.LOCKED
         if self.screen_failed():
             return PatientStatus.SCREEN_FAILURE
-        if self.value("treatment", "treatment_status") == "discontinued" or self.value(
-            "survival", "status"
-        ) in ("dead", "lost"):
+        survival = self.value("survival", "status")
+        if survival == "dead":
+            return PatientStatus.DECEASED
+        if self.value("treatment", "treatment_status") == "discontinued" or survival == "lost":
             return PatientStatus.FOLLOW_UP
         if self.first_dose is not None:
             return PatientStatus.ON_TREATMENT

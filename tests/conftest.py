@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Offscreen by default, on one 1366x768 screen (a common site workstation). The desktop
+# tier (tests/desktop) runs with QT_QPA_PLATFORM=xcb in a real X server instead.
+os.environ.setdefault(
+    "QT_QPA_PLATFORM",
+    f"offscreen:configfile={Path(__file__).resolve().parent / 'offscreen-1366x768.json'}",
+)
 
 from rego_desktop.crypto.keyslots import ScryptParams
 from rego_desktop.store.opening import create_study

@@ -18,6 +18,11 @@ Populations (design.md section 4):
 Within the analysed population a figure rests on the patients for whom it can be
 computed: a patient without the dates for PFS is left out of the PFS curve (and the
 summary says how many were), never counted as censored at day 1.
+
+No patient leaves an endpoint silently: each row names the endpoints (OS, PFS, TTP,
+response) it cannot contribute to and why (``not_computable``: endpoint and a reason
+code of :data:`REASONS`). Screen failures are excluded by the protocol, not for want
+of data, and are not listed.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from rego_desktop.casebook import Casebook
 from rego_desktop.rules.derived import Computed, Derived
+from rego_desktop.rules.findings import Text
+from rego_desktop.rules.time_to_event import REASONS as ENDPOINT_REASONS
 
 if TYPE_CHECKING:
     from rego_desktop import derive
@@ -38,6 +45,23 @@ if TYPE_CHECKING:
 Population = Literal["analysed", "screen_failure", "incomplete"]
 EndpointName = Literal["os", "pfs", "ttp"]
 ENDPOINTS: tuple[EndpointName, ...] = ("os", "pfs", "ttp")
+# Endpoints a patient may be missing from: the time-to-event ones and the response
+# (ORR/DCR), whose denominator is the analysed population.
+LISTED_ENDPOINTS: tuple[str, ...] = (*ENDPOINTS, "response")
+
+# Reason codes (stored in rows) and their text: the endpoint rules' own, and why a
+# patient is not analysed at all.
+REASONS: dict[str, Text] = {
+    **ENDPOINT_REASONS,
+    "eligibility_incomplete": Text(
+        "eligibility criteria not all answered", "入选/排除标准未全部填写"
+    ),
+}
+
+
+def reason_text(code: str) -> Text:
+    """The reason in both languages (an unknown code, from a newer program, as it is)."""
+    return REASONS.get(code, Text(code, code))
 
 
 class Time(NamedTuple):
@@ -73,6 +97,9 @@ class AnalysisRow:
     best_response: str | None  # CR, PR, SD, PD, NE; None = no assessment after day 1
     adverse_events: tuple[tuple[str, int], ...]  # (CTCAE term code, worst grade), sorted
     dosing: Dosing | None  # None: no dosing history (no first dose)
+    # (endpoint of LISTED_ENDPOINTS, reason code of REASONS) for every endpoint this
+    # patient cannot contribute to; empty for screen failures (excluded by protocol).
+    not_computable: tuple[tuple[str, str], ...] = ()
 
     @property
     def analysed(self) -> bool:
@@ -150,10 +177,15 @@ def analysis_row(book: Casebook) -> AnalysisRow:
     """The analysis dataset row of one casebook."""
     # Imported here: a summary read from stored rows never needs the derivations.
     from rego_desktop import derive
+    from rego_desktop.rules.time_to_event import not_computable_reasons
 
     data = derive.PatientData(book)
     population = _population(data)
     if population != "analysed":
+        missing: tuple[tuple[str, str], ...] = ()
+        if population == "incomplete":
+            why = "no_first_dose" if data.first_dose is None else "eligibility_incomplete"
+            missing = tuple((name, why) for name in LISTED_ENDPOINTS)
         return AnalysisRow(
             subject=book.subject_code,
             site=site_of(book.subject_code),
@@ -165,6 +197,7 @@ def analysis_row(book: Casebook) -> AnalysisRow:
             best_response=None,
             adverse_events=(),
             dosing=None,
+            not_computable=missing,
         )
     endpoints = derive.time_to_events(data)
     best = derive.best_response(data)
@@ -179,6 +212,7 @@ def analysis_row(book: Casebook) -> AnalysisRow:
         best_response=best.value.response if isinstance(best, Computed) else None,
         adverse_events=_worst_grades(book),
         dosing=_dosing(data),
+        not_computable=tuple(not_computable_reasons(data.survival_dates).items()),
     )
 
 
@@ -217,6 +251,7 @@ def row_to_json(row: AnalysisRow) -> list[Any]:
             d.interruptions,
             list(d.deviations),
         ],
+        [[endpoint, reason] for endpoint, reason in row.not_computable],
     ]
 
 
@@ -230,7 +265,7 @@ def row_from_json(data: Sequence[Any]) -> AnalysisRow:
     is what this module wrote (and they are read for 10,000 patients at a time).
     """
     try:
-        subject, site, population, first, os_, pfs, ttp, best, events, dosing = data
+        subject, site, population, first, os_, pfs, ttp, best, events, dosing, missing = data
         if population not in _POPULATIONS:
             raise ValueError(f"unknown population {population!r}")
         return AnalysisRow(
@@ -246,6 +281,7 @@ def row_from_json(data: Sequence[Any]) -> AnalysisRow:
             None
             if dosing is None
             else Dosing(dosing[0], dosing[1], dosing[2], dosing[3], dosing[4], tuple(dosing[5])),
+            tuple((endpoint, reason) for endpoint, reason in missing),
         )
     except (TypeError, IndexError, KeyError) as exc:
         raise ValueError(f"not an analysis row: {exc}") from exc

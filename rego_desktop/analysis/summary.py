@@ -20,6 +20,9 @@ Definitions (design.md section 4; the protocol month is 30.4375 days):
 - Dosing over analysed patients: initial daily dose distribution, median relative dose
   intensity (with IQR, R type-7 quartiles) over patients in whom it can be computed,
   patients with at least one reduction, interruption or label deviation.
+- ``not_computable`` (:class:`NotComputableEntry`): every patient left out of OS, PFS,
+  TTP or the response, by name, with the reason in English and Chinese (patients not
+  yet analysable are left out of all four). Screen failures are not listed.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from typing import Any, Final
 
 from rego_desktop.analysis.dataset import (
     ENDPOINTS,
+    LISTED_ENDPOINTS,
     AnalysisRow,
     EndpointName,
     analysis_dataset,
+    reason_text,
 )
 from rego_desktop.analysis.loading import Progress, study_dataset
 from rego_desktop.analysis.text import render_text
@@ -57,6 +62,7 @@ __all__ = [
     "AeSummary",
     "DosingOverview",
     "EndpointSummary",
+    "NotComputableEntry",
     "Rate",
     "ResponseSummary",
     "StudySummary",
@@ -238,6 +244,26 @@ def _mg(value: float) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class NotComputableEntry:
+    """One patient left out of one endpoint, and why (``reason_code`` is stable)."""
+
+    subject: str
+    endpoint: str  # "os", "pfs", "ttp" or "response"
+    reason_code: str
+    reason: str
+    reason_zh: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "subject": self.subject,
+            "endpoint": self.endpoint,
+            "reason": self.reason,
+            "reason_zh": self.reason_zh,
+            "reason_code": self.reason_code,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class StudySummary:
     """Everything the summary table, its JSON and the dashboard show."""
 
@@ -249,6 +275,11 @@ class StudySummary:
     response: ResponseSummary
     adverse_events: tuple[AeSummary, ...]
     dosing: DosingOverview
+    not_computable: tuple[NotComputableEntry, ...] = ()
+
+    def not_computable_for(self, endpoint: str) -> tuple[NotComputableEntry, ...]:
+        """The patients left out of one endpoint ("os", "pfs", "ttp", "response")."""
+        return tuple(e for e in self.not_computable if e.endpoint == endpoint)
 
     def to_json(self) -> dict[str, Any]:
         response = self.response
@@ -279,6 +310,7 @@ class StudySummary:
             for ae in self.adverse_events
         ]
         out["dosing"] = self.dosing.to_json()
+        out["not_computable"] = [entry.to_json() for entry in self.not_computable]
         return out
 
 
@@ -339,6 +371,17 @@ def _dosing(rows: Sequence[AnalysisRow]) -> DosingOverview:
     )
 
 
+def _not_computable(rows: Sequence[AnalysisRow]) -> tuple[NotComputableEntry, ...]:
+    """Every (patient, endpoint) left out, by subject, in endpoint order."""
+    order = {name: i for i, name in enumerate(LISTED_ENDPOINTS)}
+    out = []
+    for row in sorted(rows, key=lambda r: r.subject):
+        for endpoint, code in sorted(row.not_computable, key=lambda p: order.get(p[0], 99)):
+            text = reason_text(code)
+            out.append(NotComputableEntry(row.subject, endpoint, code, text.en, text.zh))
+    return tuple(out)
+
+
 def summarize_rows(
     rows: Iterable[AnalysisRow], definition: StudyDefinition = CURRENT
 ) -> StudySummary:
@@ -355,6 +398,7 @@ def summarize_rows(
         response=_response(analysed),
         adverse_events=_adverse_events(analysed, definition),
         dosing=_dosing(analysed),
+        not_computable=_not_computable(everyone),
     )
 
 

@@ -129,7 +129,26 @@ def render_text(summary: Mapping[str, Any]) -> str:
         )
 
     lines += ["", *_dosing_lines(summary["dosing"])]
+    lines += _not_computable_lines(summary.get("not_computable", []))
     return "\n".join(lines) + "\n"
+
+
+_ENDPOINT_NAMES = {"os": "OS", "pfs": "PFS", "ttp": "TTP", "response": "response"}
+
+
+def _not_computable_lines(entries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each patient left out of an endpoint, one line per patient and reason."""
+    if not entries:
+        return []
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for e in entries:
+        key = (e["subject"], e["reason"], e.get("reason_zh", ""))
+        grouped.setdefault(key, []).append(_ENDPOINT_NAMES.get(e["endpoint"], e["endpoint"]))
+    lines = ["", "Patients left out of an endpoint (not computable)"]
+    for (subject, reason, reason_zh), endpoints in grouped.items():
+        zh = f" / {reason_zh}" if reason_zh else ""
+        lines.append(f"  {subject:<14}{', '.join(endpoints):<22}{reason}{zh}")
+    return lines
 
 
 def _dosing_lines(dosing: Mapping[str, Any]) -> list[str]:

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     CLOSE_QUERIES = "close queries"
     VIEW_AUDIT = "view the audit trail"
     EXPORT = "export data"
+    STUDY_SETTINGS = "change study settings"
 
 
 _ALL_VIEW = {Permission.VIEW_DATA, Permission.VIEW_AUDIT}
@@ -46,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _ALL_VIEW
         | {
             Permission.MANAGE_USERS,
+            Permission.STUDY_SETTINGS,
             Permission.EDIT_DATA,
             Permission.ANSWER_QUERIES,
             Permission.UNLOCK,

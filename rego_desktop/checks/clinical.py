@@ -9,6 +9,7 @@ from rego_desktop.derive.context import as_date
 from rego_desktop.derive.derivations import DERIVATIONS
 from rego_desktop.rules.derived import Computed
 from rego_desktop.rules.findings import Text
+from rego_desktop.study.values import display
 
 BMI_PLAUSIBLE: Final = (12.0, 60.0)
 
@@ -30,17 +31,26 @@ def _check_bmi(run: Run) -> None:
         low, high = BMI_PLAUSIBLE
         if low <= bmi.value <= high:
             continue
-        height, weight = entry.get("height"), entry.get("weight")
+        # Values and units as the study definition shows them (kg/m², cm, kg).
+        shown = {
+            name: display(data.definition, form.field(name), value)
+            for name, value in (
+                ("bmi", bmi.value),
+                ("height", entry.get("height")),
+                ("weight", entry.get("weight")),
+            )
+        }
         run.out.add(
             "demographics.bmi_implausible",
             form.id,
             entry.item_uid,
             "weight",
             Text(
-                f"Demographics: BMI {bmi.value:.1f} kg/m2 (height {height} cm, weight {weight} kg) "
-                f"is implausible; check height and weight (expected {low:g}-{high:g}).",
-                f"人口学资料：BMI {bmi.value:.1f} kg/m2（身高 {height} cm，体重 {weight} kg）"
-                f"不合理；请核对身高和体重（合理范围 {low:g}-{high:g}）。",
+                f"Demographics: BMI {shown['bmi']} (height {shown['height']}, weight "
+                f"{shown['weight']}) is implausible; check height and weight "
+                f"(expected {low:g}-{high:g}).",
+                f"人口学资料：BMI {shown['bmi']}（身高 {shown['height']}，体重 "
+                f"{shown['weight']}）不合理；请核对身高和体重（合理范围 {low:g}-{high:g}）。",
             ),
         )
 

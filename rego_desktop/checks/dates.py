@@ -4,8 +4,9 @@
   adverse events, a cycle's last dosing day, advanced stage after HCC diagnosis).
 - A date whose field has ``after_first_dose`` is on or after day 1; one with
   ``before_first_dose`` is on or before it (baseline samples are taken on day 1).
-- Nothing but the death itself is dated after the date of death (a progression
-  date after death is a soft check of its own, see :mod:`.survival`).
+- Nothing but the death itself is dated after the date of death. A progression
+  dated after death has its own rule id (``progression.after_death``) and says that
+  PFS and TTP cannot be computed until one of the dates is corrected.
 - Nothing is dated before the date of birth or after today.
 """
 
@@ -30,9 +31,9 @@ PAIRS: Final = (
     ("subsequent_treatments", "start_date", "end_date"),
 )
 # Dates that may lie after a recorded death.
-AFTER_DEATH_ALLOWED: Final = frozenset(
-    {("survival", "death_date"), ("progression", "progression_date")}
-)
+AFTER_DEATH_ALLOWED: Final = frozenset({("survival", "death_date")})
+# Dates after death reported under their own rule id (stable: queries refer to it).
+AFTER_DEATH_RULES: Final = {("progression", "progression_date"): "progression.after_death"}
 BIRTH: Final = ("identification", "date_of_birth")
 
 
@@ -89,7 +90,18 @@ def check_dates(run: Run) -> None:
                     on,
                     first,
                 )
-            if death is not None and on > death and (form.id, f.id) not in AFTER_DEATH_ALLOWED:
+            if death is not None and on > death and (form.id, f.id) in AFTER_DEATH_RULES:
+                record.add(
+                    AFTER_DEATH_RULES[(form.id, f.id)],
+                    f,
+                    f"{on} is after the date of death ({death}); correct one of the two dates "
+                    "(PFS and TTP cannot be computed until then).",
+                    f"{on} 晚于死亡日期（{death}）；请更正其中一个日期"
+                    "（在此之前无法计算PFS和TTP）。",
+                    on,
+                    death,
+                )
+            elif death is not None and on > death and (form.id, f.id) not in AFTER_DEATH_ALLOWED:
                 record.add(
                     "date.after_death",
                     f,

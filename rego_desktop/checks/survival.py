@@ -1,9 +1,9 @@
 """Death, progression and follow-up: the dates the endpoints are computed from.
 
-Hard: a date of death while the status is not "dead". Soft: a progression date after
-death, progression not recorded although an assessment shows PD (or recorded later
-than that assessment), a living patient's last follow-up before the last recorded
-event, and treatment status contradicting a death.
+Hard: a date of death while the status is not "dead" (a progression date after death
+is a hard date check, see :mod:`.dates`). Soft: progression not recorded although an
+assessment shows PD (or recorded later than that assessment), a living patient's last
+follow-up before the last recorded event, and treatment status contradicting a death.
 """
 
 from __future__ import annotations
@@ -45,20 +45,6 @@ def check_survival(run: Run) -> None:
             dates=(death,),
         )
     died = death if status == "dead" else None
-    progression = data.progression_date
-    if died is not None and progression is not None and progression > died:
-        run.out.add(
-            "progression.after_death",
-            "progression",
-            SINGLE,
-            "progression_date",
-            Text(
-                f"Progression: the date of first progression ({progression}) is after the "
-                f"date of death ({died}).",
-                f"疾病进展：首次进展日期（{progression}）晚于死亡日期（{died}）。",
-            ),
-            dates=(progression, died),
-        )
     _check_progression_against_assessments(run)
     _check_treatment_status(run, died, status_text)
     if status in ("alive", "lost"):

@@ -68,6 +68,30 @@ def register(sub: Any) -> None:
     p.add_argument("--full-name", default="", metavar="TEXT")
     p.set_defaults(run=cmd_users)
 
+    p = sub.add_parser(
+        "units",
+        help="show the site's usual unit of each field with a choice of units, or set it "
+        "(administrators)",
+        description="A number typed without its unit is refused unless the site has a "
+        "usual unit for the field: the entry screens preselect it and the template import "
+        "uses it for an empty unit cell. Every change is audited.",
+    )
+    database_arg(p)
+    user_arg(p)
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=UNIT",
+        help="set a field's usual unit, e.g. bilirubin=umol/L (repeatable)",
+    )
+    p.add_argument(
+        "--clear", action="append", default=[], metavar="FIELD", help="remove a usual unit"
+    )
+    p.add_argument("--reason", metavar="TEXT", help="why (kept in the audit trail)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=cmd_units)
+
 
 def _count(text: str) -> int:
     try:
@@ -203,4 +227,66 @@ def cmd_users(args: argparse.Namespace) -> int:
             print(f"{row.username:<16} {row.role.value:<14} {row.full_name}{state}")
     finally:
         study.close()
+    return 0
+
+
+def _unit_changes(args: argparse.Namespace) -> dict[str, str | None]:
+    changes: dict[str, str | None] = {}
+    for item in args.set:
+        field_id, sep, unit = item.partition("=")
+        if not sep or not field_id.strip() or not unit.strip():
+            raise UsageError(f"--set takes FIELD=UNIT, e.g. --set bilirubin=umol/L (got {item!r}).")
+        changes[field_id.strip()] = unit.strip()
+    for field_id in args.clear:
+        if field_id.strip() in changes:
+            raise UsageError(f"{field_id} is both set and cleared; say one.")
+        changes[field_id.strip()] = None
+    return changes
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    from rego_desktop.services.site_units import SiteUnits
+
+    changes = _unit_changes(args)
+    study = open_from_args(args)
+    try:
+        service = SiteUnits(study)
+        changed = service.set_many(changes, args.reason) if changes else {}
+        rows = service.rows()
+    finally:
+        study.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "site_units": {r.field_id: r.unit for r in rows if r.unit is not None},
+                    "fields": [
+                        {
+                            "field": r.field_id,
+                            "label": r.label.en,
+                            "label_zh": r.label.zh,
+                            "units": [{"id": u.id, "symbol": u.text()} for u in r.units],
+                            "unit": r.unit,
+                            "unit_symbol": r.unit_text() or None,
+                        }
+                        for r in rows
+                    ],
+                    "changed": {k: {"old": old, "new": new} for k, (old, new) in changed.items()},
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    symbols = {r.field_id: {u.id: u.text() for u in r.units} for r in rows}
+    for field_id, (old, new) in changed.items():
+        was = symbols[field_id].get(old, old) if old else "not set"
+        now = symbols[field_id].get(new, new) if new else "not set"
+        print(f"{field_id}: {now} (was {was}).")
+    if changes and not changed:
+        print("Nothing changed: the usual units were already so.")
+    print("Usual units of this site (used when a value is typed without its unit):")
+    for r in rows:
+        units = ", ".join(u.text() for u in r.units)
+        print(f"  {r.field_id:<18} {r.label.en:<28} {units:<18} {r.unit_text() or 'not set'}")
     return 0

@@ -11,7 +11,7 @@ from rego_desktop.models.base import Base, UTCDateTime, new_uid, utcnow
 from rego_desktop.models.patients import Patient, Record
 from rego_desktop.models.queries import Query
 from rego_desktop.models.signatures import Signature
-from rego_desktop.models.study import KeySlot, StudyMeta
+from rego_desktop.models.study import KeySlot, StudyMeta, StudySetting
 from rego_desktop.models.users import User
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Signature",
     "StoredAnalysisRow",
     "StudyMeta",
+    "StudySetting",
     "UTCDateTime",
     "User",
     "new_uid",

@@ -1,4 +1,5 @@
-"""Study-wide rows: the one metadata row and the key slots wrapping the data key."""
+"""Study-wide rows: the one metadata row, the key slots wrapping the data key, and the
+study's settings (facts about the study at this site, such as its usual units)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,19 @@ class KeySlot(Base):
     salt: Mapped[bytes] = mapped_column(LargeBinary(32))
     wrapped: Mapped[bytes] = mapped_column(LargeBinary(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class StudySetting(Base):
+    """One study-wide setting kept in the study database (not on one computer).
+
+    ``payload`` is JSON encrypted like a record, with associated data naming the study,
+    the key and the revision, so it cannot be read, altered or moved to another key
+    without the tag failing. Every change is in the audit trail with old and new value.
+    """
+
+    __tablename__ = "study_settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    revision: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[bytes] = mapped_column(LargeBinary)

@@ -60,7 +60,6 @@ from rego_desktop.study.schema import Field, FieldType, Form, StudyDefinition
 from rego_desktop.study.values import Value, display
 
 # Unit ids of the definition that read better translated in a Chinese summary.
-UNITS_ZH: Final = {" days": " 天", " years": " 岁"}
 PAGE: Final = A4
 MARGIN: Final = 42.0
 WIDTH: Final = PAGE[0] - 2 * MARGIN
@@ -162,12 +161,8 @@ class _Builder:
         return self.shown(f, value)
 
     def shown(self, f: Field, value: Value) -> str:
-        text = display(self.study, f, value, self.lang)
-        if self.lang == "zh":
-            for unit, zh in UNITS_ZH.items():
-                if text.endswith(unit):
-                    return text[: -len(unit)] + zh
-        return text
+        """A value as read, its unit as the study definition spells it ("µmol/L", "天")."""
+        return display(self.study, f, value, self.lang)
 
     def label(self, f: Field) -> str:
         return f.label.text(self.lang)

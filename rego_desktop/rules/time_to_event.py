@@ -17,22 +17,71 @@ Events and censoring (design.md section 4, with the choices the protocol leaves 
   Censoring a death at the death date instead would credit unassessed time.
 
 All dates must be on or after the first dose and none after the death date; otherwise
-``ValueError`` (the CRF's hard checks refuse such dates, so this is a bug guard). A
+:class:`DateConflict` (a ``ValueError``; the CRF's hard checks refuse such dates, but
+records saved before a check became hard, or merged at the center, may hold them). A
 patient without the dates needed gets :class:`NotComputable` naming them.
+:func:`not_computable_reasons` says why, per endpoint, with a stable reason code and
+its text in both languages, so no patient leaves an endpoint silently.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Final, Literal
 
 from rego_desktop.rules.dates import study_day
 from rego_desktop.rules.derived import Computed, Derived, NotComputable
+from rego_desktop.rules.findings import Text
 
 DAYS_PER_MONTH = 30.4375
 
 Basis = Literal["death", "progression", "last_follow_up", "last_assessment"]
+
+# Why an endpoint cannot be computed: stable codes (stored in analysis rows, printed by
+# ``rego-desktop summary --json``) and what people read.
+REASONS: Final[dict[str, Text]] = {
+    "no_first_dose": Text("no first dose date", "无首次给药日期"),
+    "no_last_contact": Text(
+        "no date of last contact (no death, follow-up, assessment or progression date)",
+        "无末次联系日期(无死亡、随访、疗效评估或进展日期)",
+    ),
+    "no_assessment_or_follow_up": Text(
+        "no response assessment after day 1 and no follow-up date",
+        "首次给药后无疗效评估,且无随访日期",
+    ),
+    "progression_after_death": Text("progression date after death", "进展日期晚于死亡日期"),
+    "last_follow_up_after_death": Text(
+        "last follow-up date after death", "末次随访日期晚于死亡日期"
+    ),
+    "last_assessment_after_death": Text(
+        "response assessment after death", "疗效评估日期晚于死亡日期"
+    ),
+    "death_before_first_dose": Text("death before the first dose", "死亡日期早于首次给药日期"),
+    "progression_before_first_dose": Text(
+        "progression date before the first dose", "进展日期早于首次给药日期"
+    ),
+    "last_follow_up_before_first_dose": Text(
+        "last follow-up date before the first dose", "末次随访日期早于首次给药日期"
+    ),
+    "last_assessment_before_first_dose": Text(
+        "response assessment before the first dose", "疗效评估日期早于首次给药日期"
+    ),
+    "missing_dates": Text("dates missing", "缺少日期"),
+}
+_MISSING_REASONS: Final[dict[tuple[str, ...], str]] = {
+    ("first_dose",): "no_first_dose",
+    ("death or last_follow_up",): "no_last_contact",
+    ("last_assessment or last_follow_up",): "no_assessment_or_follow_up",
+}
+
+
+class DateConflict(ValueError):
+    """Dates that contradict each other; ``reason`` is a code of :data:`REASONS`."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +128,22 @@ def _validated(dates: SurvivalDates) -> date | None:
     others = {
         "death": dates.death,
         "progression": dates.progression,
-        "last follow-up": dates.last_follow_up,
-        "last assessment": dates.last_assessment,
+        "last_follow_up": dates.last_follow_up,
+        "last_assessment": dates.last_assessment,
     }
-    for name, on in others.items():
+    for key, on in others.items():
         if on is None:
             continue
+        name = key.replace("_", " ").replace("follow up", "follow-up")
         if first is not None and on < first:
-            raise ValueError(f"{name} {on.isoformat()} is before the first dose {first}")
+            raise DateConflict(
+                f"{name} {on.isoformat()} is before the first dose {first}",
+                f"{key}_before_first_dose",
+            )
         if dates.death is not None and on > dates.death:
-            raise ValueError(f"{name} {on.isoformat()} is after death on {dates.death}")
+            raise DateConflict(
+                f"{name} {on.isoformat()} is after death on {dates.death}", f"{key}_after_death"
+            )
     return first
 
 
@@ -156,3 +211,17 @@ def time_to_events(dates: SurvivalDates) -> Endpoints:
         pfs=progression_free_survival(dates),
         ttp=time_to_progression(dates),
     )
+
+
+def not_computable_reasons(dates: SurvivalDates) -> dict[str, str]:
+    """Why each endpoint ("os", "pfs", "ttp") that cannot be computed cannot be: a code
+    of :data:`REASONS`. Endpoints that can be computed are left out."""
+    try:
+        endpoints = time_to_events(dates)
+    except DateConflict as exc:
+        return dict.fromkeys(("os", "pfs", "ttp"), exc.reason)
+    out: dict[str, str] = {}
+    for name, result in (("os", endpoints.os), ("pfs", endpoints.pfs), ("ttp", endpoints.ttp)):
+        if isinstance(result, NotComputable):
+            out[name] = _MISSING_REASONS.get(result.missing, "missing_dates")
+    return out

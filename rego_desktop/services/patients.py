@@ -455,12 +455,19 @@ def load_casebook(study: OpenStudy, session: Session, patient: Patient) -> Caseb
     return book
 
 
+# Version of the list summary. Version 1 (no "v") had no "deceased" status: its
+# "follow_up" may stand for a patient who died, so the list works that status out
+# again from the records and rewrites the summary (:func:`_refresh_summaries`).
+SUMMARY_VERSION = 2
+
+
 def write_summary(
     study: OpenStudy, patient: Patient, book: Casebook, aead: Aead | None = None
 ) -> None:
     done, total = book.forms_complete()
     ident = book.single("identification")
     summary = {
+        "v": SUMMARY_VERSION,
         "status": book.status().value,
         "name": ident.get("full_name") or "",
         "record_number": ident.get("hospital_record_number") or "",
@@ -542,7 +549,8 @@ class PatientService:
             decrypt = AESGCM(self.study.keyring.records.key).decrypt
             json_object = JsonObjects()
             db_uid = self.study.info.db_uid
-            out = []
+            out: list[PatientRow] = []
+            stale: dict[int, int] = {}  # patient id -> index in out
             for pid, uid, code, blob, updated, locked in rows:
                 data: dict[str, Any] = {}
                 if blob is not None:
@@ -556,6 +564,8 @@ class PatientService:
                             "altered or damaged. Restore it from a backup."
                         ) from None
                     data = json_object(plain)
+                    if data.get("v") != SUMMARY_VERSION and data.get("status") == "follow_up":
+                        stale[pid] = len(out)
                 out.append(
                     PatientRow(
                         uid=uid,
@@ -570,4 +580,31 @@ class PatientService:
                         locked=locked,
                     )
                 )
+            if stale:
+                out = self._refresh_summaries(session, out, stale)
             return out
+
+    def _refresh_summaries(
+        self, session: Session, rows: list[PatientRow], stale: Mapping[int, int]
+    ) -> list[PatientRow]:
+        """Work out again the status of patients whose list entry an older version
+        wrote, and store their summaries so this happens once. A database that cannot
+        be written now (read-only copy, busy) keeps the old entries for next time."""
+        from rego_desktop.errors import StudyFileError
+
+        patients = list(session.scalars(select(Patient).where(Patient.id.in_(list(stale)))))
+        read = {
+            p.id: (p.revision, p.locked, load_casebook(self.study, session, p)) for p in patients
+        }
+        for pid, (_, _, book) in read.items():
+            index = stale[pid]
+            rows[index] = rows[index]._replace(status=book.status())
+        try:
+            with self.study.transaction() as writing:
+                for patient in writing.scalars(select(Patient).where(Patient.id.in_(list(read)))):
+                    revision, locked, book = read[patient.id]
+                    if (patient.revision, patient.locked) == (revision, locked):
+                        write_summary(self.study, patient, book)
+        except StudyFileError:
+            pass  # stays as it is; worked out again next time
+        return rows

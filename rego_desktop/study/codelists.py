@@ -2,22 +2,38 @@
 
 Values are stable identifiers stored in the database and written to exports; labels
 are what people read. Never rename a value once data exist: add a new one.
+
+Synonyms (the optional last item of an entry) are the other names charts use, in
+English and Chinese; typing or importing one picks the code. They are never stored,
+so adding one changes no data and needs no new version of the definition. A synonym
+may be shared by two codes on purpose ("transaminases" is ALT or AST): typing it then
+asks which one.
 """
 
 from __future__ import annotations
 
 from rego_desktop.study.schema import Code, CodeList, Label
 
+Entry = tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]
+AeEntry = tuple[str, str, str, int] | tuple[str, str, str, int, tuple[str, ...]]
 
-def _codes(list_id: str, *entries: tuple[str, str, str]) -> CodeList:
-    return CodeList(list_id, tuple(Code(v, Label(en, zh)) for v, en, zh in entries))
+
+def _codes(list_id: str, *entries: Entry) -> CodeList:
+    codes = []
+    for entry in entries:
+        value, en, zh = entry[:3]
+        synonyms = entry[3] if len(entry) == 4 else ()
+        codes.append(Code(value, Label(en, zh), synonyms=synonyms))
+    return CodeList(list_id, tuple(codes))
 
 
-def _ae_terms(*entries: tuple[str, str, str, int]) -> CodeList:
-    return CodeList(
-        "ctcae_term",
-        tuple(Code(v, Label(en, zh), max_grade=g) for v, en, zh, g in entries),
-    )
+def _ae_terms(*entries: AeEntry) -> CodeList:
+    codes = []
+    for entry in entries:
+        value, en, zh, grade = entry[:4]
+        synonyms = entry[4] if len(entry) == 5 else ()
+        codes.append(Code(value, Label(en, zh), max_grade=grade, synonyms=synonyms))
+    return CodeList("ctcae_term", tuple(codes))
 
 
 YES_NO_UNKNOWN = _codes(
@@ -27,7 +43,11 @@ YES_NO_UNKNOWN = _codes(
     ("unknown", "Unknown", "不详"),
 )
 
-SEX = _codes("sex", ("male", "Male", "男"), ("female", "Female", "女"))
+SEX = _codes(
+    "sex",
+    ("male", "Male", "男", ("M", "男性")),
+    ("female", "Female", "女", ("F", "女性")),
+)
 
 
 HCC_DIAGNOSIS_BASIS = _codes(
@@ -174,8 +194,8 @@ METASTATIC_SITE = _codes(
 
 RESPONSE_CRITERIA = _codes(
     "response_criteria",
-    ("recist_1_1", "RECIST 1.1", "RECIST 1.1"),
-    ("mrecist", "mRECIST", "mRECIST"),
+    ("recist_1_1", "RECIST 1.1", "RECIST 1.1", ("RECIST v1.1", "RECIST1.1")),
+    ("mrecist", "mRECIST", "mRECIST", ("modified RECIST", "改良RECIST")),
 )
 
 TREATMENT_STATUS = _codes(
@@ -246,34 +266,109 @@ AE_OUTCOME = _codes(
 # CTCAE v5.0 terms most often reported with regorafenib; max_grade is the term's
 # highest grade in CTCAE v5.0.
 CTCAE_TERM = _ae_terms(
-    ("ppes", "Palmar-plantar erythrodysesthesia syndrome", "手足综合征", 3),
-    ("hypertension", "Hypertension", "高血压", 5),
-    ("diarrhea", "Diarrhea", "腹泻", 5),
-    ("fatigue", "Fatigue", "乏力", 3),
-    ("anorexia", "Anorexia", "食欲减退", 5),
-    ("weight_loss", "Weight loss", "体重下降", 3),
-    ("hoarseness", "Hoarseness", "声音嘶哑", 3),
-    ("mucositis_oral", "Mucositis oral", "口腔黏膜炎", 5),
-    ("rash", "Rash maculo-papular", "斑丘疹", 3),
+    (
+        "ppes",
+        "Palmar-plantar erythrodysesthesia syndrome",
+        "手足综合征",
+        3,
+        (
+            "hand-foot skin reaction",
+            "hand-foot syndrome",
+            "hand-foot",
+            "hand foot",
+            "HFSR",
+            "HFS",
+            "PPE",
+            "palmar-plantar",
+            "手足",
+            "手足皮肤反应",
+        ),
+    ),
+    ("hypertension", "Hypertension", "高血压", 5, ("HTN", "high blood pressure", "血压升高")),
+    ("diarrhea", "Diarrhea", "腹泻", 5, ("diarrhoea",)),
+    ("fatigue", "Fatigue", "乏力", 3, ("asthenia", "tiredness", "疲乏", "疲劳")),
+    (
+        "anorexia",
+        "Anorexia",
+        "食欲减退",
+        5,
+        ("decreased appetite", "loss of appetite", "食欲下降", "食欲不振", "纳差"),
+    ),
+    ("weight_loss", "Weight loss", "体重下降", 3, ("体重减轻",)),
+    ("hoarseness", "Hoarseness", "声音嘶哑", 3, ("dysphonia", "声嘶")),
+    ("mucositis_oral", "Mucositis oral", "口腔黏膜炎", 5, ("stomatitis", "口腔炎")),
+    ("rash", "Rash maculo-papular", "斑丘疹", 3, ("maculopapular rash", "皮疹")),
     ("nausea", "Nausea", "恶心", 3),
     ("vomiting", "Vomiting", "呕吐", 5),
     ("abdominal_pain", "Abdominal pain", "腹痛", 3),
-    ("fever", "Fever", "发热", 5),
-    ("proteinuria", "Proteinuria", "蛋白尿", 3),
-    ("hypothyroidism", "Hypothyroidism", "甲状腺功能减退", 5),
-    ("bilirubin_increased", "Blood bilirubin increased", "血胆红素升高", 4),
-    ("ast_increased", "Aspartate aminotransferase increased", "天门冬氨酸氨基转移酶升高", 4),
-    ("alt_increased", "Alanine aminotransferase increased", "丙氨酸氨基转移酶升高", 4),
-    ("platelet_decreased", "Platelet count decreased", "血小板计数降低", 4),
-    ("neutrophil_decreased", "Neutrophil count decreased", "中性粒细胞计数降低", 4),
-    ("anemia", "Anemia", "贫血", 5),
-    ("hypophosphatemia", "Hypophosphatemia", "低磷血症", 5),
+    ("fever", "Fever", "发热", 5, ("pyrexia", "发烧")),
+    ("proteinuria", "Proteinuria", "蛋白尿", 3, ("urine protein", "尿蛋白")),
+    ("hypothyroidism", "Hypothyroidism", "甲状腺功能减退", 5, ("甲减",)),
+    (
+        "bilirubin_increased",
+        "Blood bilirubin increased",
+        "血胆红素升高",
+        4,
+        ("hyperbilirubinaemia", "hyperbilirubinemia", "高胆红素血症", "胆红素升高"),
+    ),
+    (
+        "ast_increased",
+        "Aspartate aminotransferase increased",
+        "天门冬氨酸氨基转移酶升高",
+        4,
+        (
+            "AST",
+            "AST increased",
+            "SGOT",
+            "transaminases increased",
+            "AST升高",
+            "谷草转氨酶升高",
+            "转氨酶升高",
+        ),
+    ),
+    (
+        "alt_increased",
+        "Alanine aminotransferase increased",
+        "丙氨酸氨基转移酶升高",
+        4,
+        (
+            "ALT",
+            "ALT increased",
+            "SGPT",
+            "transaminases increased",
+            "ALT升高",
+            "谷丙转氨酶升高",
+            "转氨酶升高",
+        ),
+    ),
+    (
+        "platelet_decreased",
+        "Platelet count decreased",
+        "血小板计数降低",
+        4,
+        ("thrombocytopenia", "low platelets", "血小板减少", "血小板减少症"),
+    ),
+    (
+        "neutrophil_decreased",
+        "Neutrophil count decreased",
+        "中性粒细胞计数降低",
+        4,
+        ("neutropenia", "中性粒细胞减少"),
+    ),
+    ("anemia", "Anemia", "贫血", 5, ("anaemia",)),
+    ("hypophosphatemia", "Hypophosphatemia", "低磷血症", 5, ("hypophosphataemia",)),
     ("lipase_increased", "Lipase increased", "脂肪酶升高", 4),
     ("ascites", "Ascites", "腹水", 5),
-    ("hepatic_failure", "Hepatic failure", "肝功能衰竭", 5),
-    ("gi_hemorrhage", "Upper gastrointestinal hemorrhage", "上消化道出血", 5),
-    ("alopecia", "Alopecia", "脱发", 2),
-    ("dysgeusia", "Dysgeusia", "味觉障碍", 2),
+    ("hepatic_failure", "Hepatic failure", "肝功能衰竭", 5, ("liver failure", "肝衰竭")),
+    (
+        "gi_hemorrhage",
+        "Upper gastrointestinal hemorrhage",
+        "上消化道出血",
+        5,
+        ("upper gastrointestinal haemorrhage", "upper GI bleeding"),
+    ),
+    ("alopecia", "Alopecia", "脱发", 2, ("hair loss",)),
+    ("dysgeusia", "Dysgeusia", "味觉障碍", 2, ("taste alteration", "味觉改变")),
     ("other", "Other (specify)", "其他(请注明)", 5),
 )
 
@@ -312,10 +407,10 @@ DOSE_UNIT = _codes(
 
 COMORBIDITY = _codes(
     "comorbidity",
-    ("hypertension", "Hypertension", "高血压"),
-    ("diabetes", "Diabetes mellitus", "糖尿病"),
-    ("coronary_disease", "Coronary heart disease", "冠心病"),
-    ("chronic_kidney_disease", "Chronic kidney disease", "慢性肾病"),
+    ("hypertension", "Hypertension", "高血压", ("HTN", "high blood pressure")),
+    ("diabetes", "Diabetes mellitus", "糖尿病", ("DM",)),
+    ("coronary_disease", "Coronary heart disease", "冠心病", ("CHD",)),
+    ("chronic_kidney_disease", "Chronic kidney disease", "慢性肾病", ("CKD",)),
     ("varices", "Oesophageal or gastric varices", "食管胃底静脉曲张"),
     ("gi_bleeding", "Gastrointestinal bleeding", "消化道出血"),
     ("hiv", "HIV infection", "HIV感染"),

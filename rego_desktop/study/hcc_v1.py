@@ -21,15 +21,21 @@ from rego_desktop.study.schema import (
     Unit,
 )
 
+# Unit ids are stored and exported as they are (ASCII, never changed); symbols are
+# what people read.
 MG = (Unit("mg"),)
-BILIRUBIN = (Unit("umol/L"), Unit("mg/dL", 17.104))
+UMOL_L = Unit("umol/L", symbol="µmol/L")
+BILIRUBIN = (UMOL_L, Unit("mg/dL", 17.104))
 ALBUMIN = (Unit("g/L"), Unit("g/dL", 10.0))
-CREATININE = (Unit("umol/L"), Unit("mg/dL", 88.42))
+CREATININE = (UMOL_L, Unit("mg/dL", 88.42))
 HAEMOGLOBIN = (Unit("g/L"), Unit("g/dL", 10.0))
 AFP = (Unit("ng/mL"), Unit("IU/mL", 1.21))
-PER_LITRE = (Unit("10^9/L"),)
+PER_LITRE = (Unit("10^9/L", symbol="10⁹/L"),)
 ENZYME = (Unit("U/L"),)
 LENGTH_MM = (Unit("mm"), Unit("cm", 10.0))
+DAYS = (Unit("days", symbol_zh="天"),)
+YEARS = (Unit("years", symbol_zh="岁"),)
+KG_M2 = (Unit("kg/m2", symbol="kg/m²"),)
 
 # Hard limits for a regorafenib daily dose: anything outside is a typing error, not a
 # label deviation (those are 80-160 mg and checked by the dosing rules).
@@ -221,12 +227,12 @@ DEMOGRAPHICS = Form(
                 "首次给药时年龄",
                 0,
                 120,
-                units=(Unit("years"),),
+                units=YEARS,
                 derived="age_at_first_dose",
             ),
             decimal("height", "Height", "身高", 100, 230, units=(Unit("cm"),)),
             decimal("weight", "Weight", "体重", 25, 250, units=(Unit("kg"),)),
-            decimal("bmi", "BMI", "体重指数(BMI)", 5, 100, units=(Unit("kg/m2"),), derived="bmi"),
+            decimal("bmi", "BMI", "体重指数(BMI)", 5, 100, units=KG_M2, derived="bmi"),
             integer("ecog", "ECOG performance status", "ECOG体能状态评分", 0, 4),
         ),
     ),
@@ -369,7 +375,7 @@ PRIOR_TREATMENTS = Form(
                 "持续时间",
                 1,
                 10_000,
-                units=(Unit("days"),),
+                units=DAYS,
                 derived="duration",
             ),
             choice("best_response", "Best response", "最佳疗效", "response"),
@@ -616,7 +622,7 @@ TREATMENT = Form(
                 "达到最佳疗效时间",
                 0,
                 10_000,
-                units=(Unit("days"),),
+                units=DAYS,
                 derived="best_response",
             ),
         ),

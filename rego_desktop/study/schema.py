@@ -8,9 +8,22 @@ generated from it, so adding a field is a change in one place.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+# What separates the words of a label or of typed text: spaces, hyphens, dashes,
+# slashes, parentheses (half and full width), plus signs and list punctuation.
+WORD_SEPARATORS = re.compile(r"[\s\-‐–—/／()（）\[\]+＋,，、;；:：·]+")
+
+
+def fold(text: str) -> str:
+    """Text as compared when matching names: full-width forms made plain (NFKC),
+    case folded, every run of word separators one space, no space at either end."""
+    plain = unicodedata.normalize("NFKC", text).casefold()
+    return WORD_SEPARATORS.sub(" ", plain).strip()
 
 
 class FieldType(StrEnum):
@@ -42,11 +55,17 @@ class Label:
 
 @dataclass(frozen=True)
 class Code:
-    """One entry of a code list; ``max_grade`` is the CTCAE ceiling for AE terms."""
+    """One entry of a code list; ``max_grade`` is the CTCAE ceiling for AE terms.
+
+    ``synonyms`` are other names people write in charts (English and Chinese), so
+    typing "HFSR" or "手足" finds the CTCAE term; they are matched only when typing
+    and importing, never stored.
+    """
 
     value: str
     label: Label
     max_grade: int | None = None
+    synonyms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,10 +85,28 @@ class CodeList:
 
 @dataclass(frozen=True)
 class Unit:
-    """A unit and its factor to the field's canonical unit (value * factor = canonical)."""
+    """A unit and its factor to the field's canonical unit (value * factor = canonical).
+
+    ``id`` is what the database and transfer files store (plain ASCII, never changed:
+    "umol/L", "10^9/L"); ``symbol`` is what people read ("µmol/L", "10⁹/L"), the id
+    when empty; ``symbol_zh`` replaces it in Chinese text when the unit is a word
+    ("天" for days).
+    """
 
     id: str
     factor: float = 1.0
+    symbol: str = ""
+    symbol_zh: str = ""
+
+    def text(self, language: str = "en") -> str:
+        """The unit as people read it in ``language``."""
+        if self.symbol_zh and language.startswith("zh"):
+            return self.symbol_zh
+        return self.symbol or self.id
+
+    def names(self) -> tuple[str, ...]:
+        """Every spelling that stands for this unit (id, symbol, Chinese symbol)."""
+        return tuple(dict.fromkeys(n for n in (self.id, self.symbol, self.symbol_zh) if n))
 
 
 @dataclass(frozen=True)
@@ -201,6 +238,9 @@ class StudyDefinition:
         """Internal consistency problems of the definition itself (tested, never shown)."""
         problems: list[str] = []
         form_ids: set[str] = set()
+        # A site's usual unit is kept per field id, so fields sharing an id must offer
+        # the same units.
+        unit_sets: dict[str, tuple[str, ...]] = {}
         for form in self.forms:
             if form.id in form_ids:
                 problems.append(f"duplicate form {form.id}")
@@ -222,6 +262,13 @@ class StudyDefinition:
                     problems.append(f"{where}: units on a {f.type} field")
                 if not f.label.en or not f.label.zh:
                     problems.append(f"{where}: missing label")
+                unit_names = [{fold(n) for n in u.names()} for u in f.units]
+                if len(set().union(*unit_names)) != sum(len(n) for n in unit_names):
+                    problems.append(f"{where}: two units share a name or symbol")
+                if len(f.units) > 1:
+                    ids = tuple(u.id for u in f.units)
+                    if unit_sets.setdefault(f.id, ids) != ids:
+                        problems.append(f"{where}: units differ from another {f.id} field")
             if form.order_by is not None and not form.has_field(form.order_by):
                 problems.append(f"{form.id}: order_by unknown field {form.order_by}")
             if form.repeating and form.item_label is None:
@@ -229,4 +276,25 @@ class StudyDefinition:
             for summary in form.summary_fields:
                 if not form.has_field(summary):
                     problems.append(f"{form.id}: summary field {summary} unknown")
+        for codelist in self.codelists.values():
+            problems += _synonym_problems(codelist)
         return problems
+
+
+def _synonym_problems(codelist: CodeList) -> list[str]:
+    """A synonym that is another code's code or label would make typing it ambiguous."""
+    problems: list[str] = []
+    names: dict[str, str] = {}
+    for code in codelist.codes:
+        for name in (code.value, code.label.en, code.label.zh):
+            names.setdefault(fold(name), code.value)
+    for code in codelist.codes:
+        for synonym in code.synonyms:
+            folded = fold(synonym)
+            if not folded:
+                problems.append(f"{codelist.id}.{code.value}: empty synonym")
+            elif names.get(folded, code.value) != code.value:
+                problems.append(
+                    f"{codelist.id}.{code.value}: synonym {synonym!r} names {names[folded]} already"
+                )
+    return problems

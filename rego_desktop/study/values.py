@@ -14,15 +14,27 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, Final
 
-from rego_desktop.study.schema import Field, FieldType, Label, StudyDefinition
+from rego_desktop.study.schema import (
+    Code,
+    CodeList,
+    Field,
+    FieldType,
+    Label,
+    StudyDefinition,
+    fold,
+)
 
 YES_NO_VALUES = ("yes", "no")
 _YES_NO_LABELS = {"yes": Label("Yes", "是"), "no": Label("No", "否")}
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YES_NO = CodeList("yes_no", tuple(Code(v, label) for v, label in _YES_NO_LABELS.items()))
 EARLIEST_DATE = dt.date(1900, 1, 1)
+# A list this long is named in full in a message; a longer one is not.
+LIST_IN_MESSAGE: Final = 12
 
 
 @dataclass(frozen=True)
@@ -93,20 +105,13 @@ def check(study: StudyDefinition, field: Field, value: Value) -> None:
     if kind in (FieldType.CHOICE, FieldType.YES_NO):
         allowed = _allowed(study, field)
         if not isinstance(value, str) or value not in allowed:
-            raise FieldProblem(
-                field,
-                f"{value!r} is not one of: {', '.join(allowed)}.",
-                f"{value!r}不在可选值中:{', '.join(allowed)}。",
-            )
+            raise _not_one_of(study, field, repr(value))
         return
     if kind is FieldType.MULTI_CHOICE:
         allowed = _allowed(study, field)
         if not isinstance(value, tuple) or any(v not in allowed for v in value):
-            raise FieldProblem(
-                field,
-                f"choose from: {', '.join(allowed)}.",
-                f"请从以下选项中选择:{', '.join(allowed)}。",
-            )
+            wrong = [v for v in value if v not in allowed] if isinstance(value, tuple) else []
+            raise _not_one_of(study, field, ", ".join(repr(v) for v in wrong) or repr(value))
         if len(set(value)) != len(value):
             raise FieldProblem(field, "lists a choice twice.", "有重复选项。")
         return
@@ -116,15 +121,13 @@ def check(study: StudyDefinition, field: Field, value: Value) -> None:
 def _check_number(field: Field, value: Value) -> None:
     if len(field.units) > 1:
         if not isinstance(value, Quantity):
-            units = ", ".join(u.id for u in field.units)
-            raise FieldProblem(field, f"needs a unit ({units}).", f"需要注明单位({units})。")
+            raise _unit_missing(field)
         unit = field.unit(value.unit)
         if unit is None:
-            units = ", ".join(u.id for u in field.units)
             raise FieldProblem(
                 field,
-                f"unit {value.unit!r} is not allowed; use one of {units}.",
-                f"单位{value.unit!r}不可用,请使用:{units}。",
+                f"unit {value.unit!r} is not allowed; use {units_text(field)}.",
+                f"单位{value.unit!r}不可用,请使用{units_text(field, 'zh')}。",
             )
         amount: Any = value.value
     else:
@@ -140,16 +143,60 @@ def _check_number(field: Field, value: Value) -> None:
         raise FieldProblem(field, "must be a finite number.", "必须为有限数值。")
     lo, hi = field.limits.minimum, field.limits.maximum
     factor = unit.factor if unit is not None else 1.0
-    unit_text = f" {unit.id}" if unit is not None else ""
+    shown_en = f" {unit.text('en')}" if unit is not None else ""
+    shown_zh = f" {unit.text('zh')}" if unit is not None else ""
     lo_u = None if lo is None else lo / factor
     hi_u = None if hi is None else hi / factor
     if (lo_u is not None and amount < lo_u - 1e-9) or (hi_u is not None and amount > hi_u + 1e-9):
         span = _span(lo_u, hi_u)
         raise FieldProblem(
             field,
-            f"{_fmt_number(amount)}{unit_text} is impossible; allowed {span}{unit_text}.",
-            f"{_fmt_number(amount)}{unit_text}不可能;允许范围{span}{unit_text}。",
+            f"{_fmt_number(amount)}{shown_en} is impossible; allowed {span}{shown_en}.",
+            f"{_fmt_number(amount)}{shown_zh}不可能;允许范围{span}{shown_zh}。",
         )
+
+
+def _unit_missing(field: Field) -> FieldProblem:
+    return FieldProblem(
+        field,
+        f"choose the unit ({units_text(field)}).",
+        f"请选择单位({units_text(field, 'zh')})。",
+    )
+
+
+# ---------------------------------------------------------------------- units
+
+
+def unit_text(field: Field, unit_id: str | None = None, language: str = "en") -> str:
+    """A unit as people read it: "µmol/L" for the stored id "umol/L", "10⁹/L" for
+    "10^9/L". ``unit_id`` None means the field's only (or canonical) unit; an id the
+    field does not know is shown as it is. Stored ids never change; only this text."""
+    if unit_id is None:
+        return field.units[0].text(language) if field.units else ""
+    unit = field.unit(unit_id)
+    return unit.text(language) if unit is not None else unit_id
+
+
+def units_text(field: Field, language: str = "en") -> str:
+    """The field's units as people read them, for messages: "µmol/L or mg/dL"."""
+    names = [u.text(language) for u in field.units]
+    word = "或" if language.startswith("zh") else " or "
+    if len(names) <= 2:
+        return word.join(names)
+    comma = "、" if language.startswith("zh") else ", "
+    return comma.join(names[:-1]) + word + names[-1]
+
+
+def unit_id(field: Field, text: str) -> str | None:
+    """The stored id of the unit ``text`` names (its id or symbol, any case, "μ" or
+    "µ"), or None if it is not one of the field's units."""
+    wanted = fold(text)
+    if not wanted:
+        return None
+    for unit in field.units:
+        if any(fold(name) == wanted for name in unit.names()):
+            return unit.id
+    return None
 
 
 def _span(lo: float | None, hi: float | None) -> str:
@@ -195,35 +242,71 @@ def parse_text(study: StudyDefinition, field: Field, text: str, unit: str | None
     elif kind is FieldType.DATE:
         value = parse_date(field, raw)
     elif kind in (FieldType.CHOICE, FieldType.YES_NO):
-        value = _match_choice(study, field, raw)
+        value = match_choice(study, field, raw)
     elif kind is FieldType.MULTI_CHOICE:
         parts = [p for p in re.split(r"[;,,、]", raw) if p.strip()]
-        value = tuple(_match_choice(study, field, p.strip()) for p in parts)
+        value = tuple(match_choice(study, field, p.strip()) for p in parts)
     else:
         number = _parse_number(field, raw)
         if len(field.units) > 1:
-            chosen = unit or field.units[0].id
-            value = Quantity(number, chosen)
+            # Never guessed (design.md section 5): no unit chosen, no value.
+            if unit is None or not unit.strip():
+                raise _unit_missing(field)
+            value = Quantity(number, unit_id(field, unit) or unit.strip())
         else:
             value = number
     check(study, field, value)
     return value
 
 
+# ---------------------------------------------------------------------- dates
+
+# The ways a full date may be typed. Partial dates (YYYY, YYYY-MM) will be added here
+# as forms without a day or month: date_parts already reports what a form holds.
+_DATE_FORMS: Final = (
+    re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+)
+DATE_FORMS = Label(
+    "YYYY-MM-DD, YYYY-M-D, YYYY/MM/DD, YYYY.MM.DD or YYYYMMDD",
+    "YYYY-MM-DD、YYYY-M-D、YYYY/MM/DD、YYYY.MM.DD或YYYYMMDD",
+)
+
+
+def date_parts(raw: str) -> tuple[int, int | None, int | None] | None:
+    """Year, month and day of a typed date, or None if the text is no date form.
+
+    Full-width digits and separators (typed with a Chinese input method) count as
+    plain ones. Month or day None is kept for partial dates (not accepted yet).
+    """
+    text = unicodedata.normalize("NFKC", raw).strip()
+    for form in _DATE_FORMS:
+        match = form.fullmatch(text)
+        if match is not None:
+            return int(match["y"]), int(match["m"]), int(match["d"])
+    return None
+
+
 def parse_date(field: Field, raw: str) -> dt.date:
-    if not _DATE_RE.match(raw):
+    """A typed date: 2024-03-05, 2024-3-5, 2024/03/05, 2024.3.5 or 20240305."""
+    text = raw.strip()
+    parts = date_parts(text)
+    if parts is None:
         raise FieldProblem(
             field,
-            f"{raw!r} is not a date; type it as YYYY-MM-DD, e.g. 2024-03-05.",
-            f"{raw!r}不是有效日期;请按YYYY-MM-DD格式输入,例如2024-03-05。",
+            f"{text!r} is not a date; type it as {DATE_FORMS.en}, e.g. 2024-03-05.",
+            f"{text!r}不是有效日期;请按{DATE_FORMS.zh}格式输入,例如2024-03-05。",
         )
+    year, month, day = parts
     try:
-        return dt.date.fromisoformat(raw)
+        if month is None or day is None:  # pragma: no cover - no partial form yet
+            raise ValueError("partial date")
+        return dt.date(year, month, day)
     except ValueError:
         raise FieldProblem(
             field,
-            f"{raw} is not a real calendar date.",
-            f"{raw}不是真实存在的日期。",
+            f"{text} is not a real calendar date.",
+            f"{text}不是真实存在的日期。",
         ) from None
 
 
@@ -245,43 +328,132 @@ def _parse_number(field: Field, raw: str) -> int | float:
     return number
 
 
-def _match_choice(study: StudyDefinition, field: Field, raw: str) -> str:
-    return match_choice(study, field, raw)
+# ---------------------------------------------------------------------- choices
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    """One choice with the forms of its names that typing is compared with."""
+
+    value: str
+    label: Label
+    names: frozenset[str]  # folded code and labels (tier a)
+    words: tuple[tuple[str, ...], ...]  # the words of each label (tier b)
+    synonyms: tuple[str, ...]  # folded synonyms (tier c)
+    labels: tuple[str, ...]  # folded labels (tier d)
+
+
+def _codelist(study: StudyDefinition, field: Field) -> CodeList:
+    if field.type is FieldType.YES_NO:
+        return _YES_NO
+    if field.codelist is None:
+        return CodeList("none", ())
+    return study.codelist(field.codelist)
+
+
+@lru_cache(maxsize=256)
+def _options(codelist: CodeList) -> tuple[_Option, ...]:
+    out = []
+    for code in codelist.codes:
+        labels = (fold(code.label.en), fold(code.label.zh))
+        out.append(
+            _Option(
+                value=code.value,
+                label=code.label,
+                names=frozenset((fold(code.value), *labels)),
+                words=tuple(tuple(label.split(" ")) for label in labels if label),
+                synonyms=tuple(fold(s) for s in code.synonyms),
+                labels=labels,
+            )
+        )
+    return tuple(out)
+
+
+def _starts_words(tokens: list[str], words: tuple[str, ...]) -> bool:
+    """The typed words are a run of the label's words, the last one only begun."""
+    k = len(tokens)
+    for i in range(len(words) - k + 1):
+        if list(words[i : i + k - 1]) == tokens[:-1] and words[i + k - 1].startswith(tokens[-1]):
+            return True
+    return False
+
+
+def _tiers(options: tuple[_Option, ...], raw: str, *, loose: bool) -> list[list[_Option]]:
+    """The choices ``raw`` fits, tier by tier, best tier first.
+
+    (a) exact code or label; (b) the start of a word, or of a run of words, of a label
+    (Chinese: of the label or one of its segments); (c) a synonym exactly, then the
+    start of a synonym; (d) any part of a label. Without ``loose`` (spreadsheet
+    import) only exact names count: codes, labels and synonyms.
+    """
+    typed = fold(raw)
+    if not typed:
+        return []
+    exact = [o for o in options if typed in o.names]
+    synonym = [o for o in options if typed in o.synonyms]
+    if not loose:
+        return [exact, synonym]
+    tokens = typed.split(" ")
+    return [
+        exact,
+        [o for o in options if any(_starts_words(tokens, w) for w in o.words)],
+        synonym,
+        [o for o in options if any(s.startswith(typed) for s in o.synonyms)],
+        [o for o in options if any(typed in label for label in o.labels)],
+    ]
 
 
 def match_choice(study: StudyDefinition, field: Field, raw: str, *, loose: bool = False) -> str:
-    """The code for what was typed: a code, or a label in either language.
+    """The code for what was typed.
 
-    ``loose`` (type-ahead in the GUI) also accepts a fragment of exactly one label,
-    so "reduced" picks "Dose reduced"; a fragment of several labels is refused with
-    the candidates named.
+    Exact codes, labels (English or Chinese, any case) and synonyms from the study
+    definition are always accepted. ``loose`` (type-ahead in the GUI) also accepts
+    the start of a label's words ("hand foot", "dose red", "m" for Male), the start
+    of a synonym ("hand" for hand-foot skin reaction) and, last, any part of a label.
+    The first tier with exactly one choice wins; several choices in a tier are
+    refused with their labels named, so "transaminases" asks ALT or AST.
     """
-    folded = raw.strip().casefold()
-    options = choices(study, field)
-    for value, label in options:
-        if folded in (value.casefold(), label.en.casefold(), label.zh.casefold()):
-            return value
-    if loose and folded:
-        hits = [
-            (value, label)
-            for value, label in options
-            if folded in label.en.casefold() or folded in label.zh.casefold()
-        ]
+    for hits in _tiers(_options(_codelist(study, field)), raw, loose=loose):
         if len(hits) == 1:
-            return hits[0][0]
+            return hits[0].value
         if hits:
-            names_en = "; ".join(label.en for _, label in hits)
-            names_zh = ";".join(label.zh for _, label in hits)
+            names_en = "; ".join(o.label.en for o in hits)
+            names_zh = ";".join(o.label.zh for o in hits)
             raise FieldProblem(
                 field,
                 f"{raw!r} fits several choices ({names_en}); type more of it.",
                 f"{raw!r}对应多个选项({names_zh}),请输入更完整的内容。",
             )
-    allowed = ", ".join(v for v, _ in options)
-    raise FieldProblem(
+    raise _not_one_of(study, field, repr(raw))
+
+
+def ranked_choices(study: StudyDefinition, field: Field, text: str) -> list[tuple[str, Label]]:
+    """The choices that fit ``text``, best first (the tiers of :func:`match_choice`),
+    for a completer's pop-up; every choice, in list order, when nothing is typed."""
+    options = _options(_codelist(study, field))
+    if not fold(text):
+        return [(o.value, o.label) for o in options]
+    ranked: dict[str, Label] = {}
+    for hits in _tiers(options, text, loose=True):
+        for o in hits:
+            ranked.setdefault(o.value, o.label)
+    return list(ranked.items())
+
+
+def _not_one_of(study: StudyDefinition, field: Field, shown: str) -> FieldProblem:
+    """What was typed fits no choice: name the choices by label (never by code) when
+    the list is short, otherwise say how to find one."""
+    options = choices(study, field)
+    if len(options) <= LIST_IN_MESSAGE:
+        return FieldProblem(
+            field,
+            f"{shown} is not one of: {', '.join(label.en for _, label in options)}.",
+            f"{shown}不在可选值中:{'、'.join(label.zh for _, label in options)}。",
+        )
+    return FieldProblem(
         field,
-        f"{raw!r} is not one of: {allowed}.",
-        f"{raw!r}不在可选值中:{allowed}。",
+        f"{shown} fits no choice; type part of its name, or press F4 for the list.",
+        f"{shown}与任何选项都不匹配;请输入名称的一部分,或按F4查看列表。",
     )
 
 
@@ -320,7 +492,7 @@ def display(study: StudyDefinition, field: Field, value: Value, language: str = 
     if value is None:
         return ""
     if isinstance(value, Quantity):
-        return f"{value.value:.{field.decimals}f} {value.unit}"
+        return f"{value.value:.{field.decimals}f} {unit_text(field, value.unit, language)}"
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple):
@@ -330,10 +502,9 @@ def display(study: StudyDefinition, field: Field, value: Value, language: str = 
     if field.type in (FieldType.CHOICE, FieldType.YES_NO):
         labels = dict(choices(study, field))
         return labels[value].text(language) if value in labels else str(value)
+    unit = f" {unit_text(field, None, language)}" if field.units else ""
     if isinstance(value, float):
-        unit = f" {field.units[0].id}" if field.units else ""
         return f"{value:.{field.decimals}f}{unit}"
     if isinstance(value, int):
-        unit = f" {field.units[0].id}" if field.units else ""
         return f"{value}{unit}"
     return str(value)

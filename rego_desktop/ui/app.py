@@ -10,7 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+import shiboken6
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QWidget
 
 from rego_desktop import __version__
@@ -20,6 +21,7 @@ from rego_desktop.logs import log_bug
 from rego_desktop.paths import default_database
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.ui import settings as keys
+from rego_desktop.ui.geometry import set_session
 from rego_desktop.ui.idle_lock import IdleWatcher, LockDialog
 from rego_desktop.ui.login import LoginDialog
 from rego_desktop.ui.main_window import MainWindow
@@ -37,7 +39,9 @@ BACKUP_CHECK_MS = 60 * 60 * 1000  # is a daily backup due? checked hourly while 
 
 
 def install_translations(app: QApplication, language: str) -> list[QTranslator]:
-    """Load our translation and Qt's own (buttons of standard dialogs)."""
+    """Load our translation and Qt's own (buttons and texts of message boxes, file and
+    print dialogs): Qt's from resources/i18n (shipped with the installer, see
+    ``tools/i18n.py qt``), else from the Qt installation."""
     app.setProperty(LANGUAGE_PROPERTY, language)
     installed: list[QTranslator] = []
     if language == "en":
@@ -47,12 +51,8 @@ def install_translations(app: QApplication, language: str) -> list[QTranslator]:
         app.installTranslator(ours)
         installed.append(ours)
     qt = QTranslator(app)
-    if qt.load(
-        QLocale(language),
-        "qtbase",
-        "_",
-        QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
-    ):
+    qt_folders = (str(I18N), QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    if any(qt.load(QLocale(language), "qtbase", "_", folder) for folder in qt_folders):
         app.installTranslator(qt)
         installed.append(qt)
     return installed
@@ -84,10 +84,13 @@ class SiteApplication(QObject):
         self.backup_timer.setInterval(BACKUP_CHECK_MS)
         self.backup_timer.timeout.connect(self.daily_backup)
         self._hidden: list[QWidget] = []
+        self._focus_before_lock: QWidget | None = None
+        self._active_before_lock: QWidget | None = None
 
     # -- start ------------------------------------------------------------------------
 
     def start(self) -> None:
+        set_session(self.settings.path, None)
         if self.demo_folder is not None:
             self.start_demo()
             return
@@ -99,11 +102,17 @@ class SiteApplication(QObject):
             self.show_setup()
 
     def show_setup(self) -> None:
+        if self.window is not None:
+            return
         self.wizard = SetupWizard(self.messages)
         self.wizard.created.connect(self.logged_in)
         self.wizard.show()
 
     def show_login(self, path: Path, *, demo_password: str | None = None) -> None:
+        if self.window is not None:
+            return
+        if self.login is not None and self.login.isVisible():
+            self.login.close()
         username = DEMO_USER if demo_password else self.settings.get(keys.LAST_USER)
         self.login = LoginDialog(
             path, self.messages, username=username, demo_password=demo_password
@@ -173,7 +182,24 @@ class SiteApplication(QObject):
 
     def logged_in(self, study: object) -> None:
         assert isinstance(study, OpenStudy)
+        if self.window is not None and self.study is not None:
+            # One study in one main window: a second log-in (another dialog left open)
+            # never opens a second window.
+            same = study.path.resolve() == self.study.path.resolve()
+            study.close()
+            if not same:
+                self.messages.error(
+                    self.window,
+                    self.tr("Study already open"),
+                    self.tr("Log out of {path} before opening another study.").format(
+                        path=self.study.path
+                    ),
+                )
+            self.window.raise_()
+            self.window.activateWindow()
+            return
         self.study = study
+        set_session(self.settings.path, study.user.username)
         if self.demo_folder is None:
             self.settings.set(keys.LAST_DATABASE, str(study.path))
             self.settings.set(keys.LAST_USER, study.user.username)
@@ -241,6 +267,8 @@ class SiteApplication(QObject):
             return
         if self.idle is not None:
             self.idle.pause()
+        self._focus_before_lock = QApplication.focusWidget()
+        self._active_before_lock = QApplication.activeWindow()
         self._hidden = [
             w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not self.login
         ]
@@ -255,6 +283,14 @@ class SiteApplication(QObject):
         for widget in self._hidden:
             widget.show()
         self._hidden = []
+        # Back to the same window and field, so the next keystroke lands where it did.
+        active, focus = self._active_before_lock, self._focus_before_lock
+        self._active_before_lock = self._focus_before_lock = None
+        if active is not None and shiboken6.isValid(active) and active.isVisible():
+            active.raise_()
+            active.activateWindow()
+        if focus is not None and shiboken6.isValid(focus) and focus.isVisible():
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
         self.lock_dialog = None
         if self.idle is not None:
             self.idle.resume()
@@ -280,6 +316,7 @@ class SiteApplication(QObject):
             self.window.close()
             self.window.deleteLater()
             self.window = None
+        set_session(self.settings.path, None)
         wait_all()
         if self.study is not None:
             path = self.study.path

@@ -10,7 +10,7 @@ Signals: ``changed()`` after anything was saved, signed or unlocked.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,12 +36,14 @@ from rego_desktop.casebook import Casebook, FormStatus
 from rego_desktop.errors import RegoError
 from rego_desktop.services.patients import PatientService
 from rego_desktop.services.signatures import MEANING, SignatureService
+from rego_desktop.services.site_units import SiteUnits
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Form, Phase
 from rego_desktop.study.values import display
 from rego_desktop.ui import edit_checks
 from rego_desktop.ui.errors import report_exception
 from rego_desktop.ui.form_wizard import FormWizard, entry_summary
+from rego_desktop.ui.geometry import place
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation
 from rego_desktop.ui.widgets import error_label, heading, language
@@ -81,7 +83,6 @@ class CasebookWindow(QMainWindow):
         self.operation: Operation | None = None
         self.wizard: FormWizard | None = None
         self.setObjectName("casebookWindow")
-        self.resize(1000, 640)
 
         self.title = heading(subject_code, 1.3)
         self.subtitle = QLabel()
@@ -104,6 +105,8 @@ class CasebookWindow(QMainWindow):
         self.content.verticalHeader().hide()
         self.content.horizontalHeader().setStretchLastSection(True)
         self.content.setWordWrap(True)
+        # Tab leaves the table (to the buttons) instead of walking its cells.
+        self.content.setTabKeyNavigation(False)
         self.content.itemActivated.connect(lambda _i: self.edit_selected())
         self.edit_button = QPushButton(self.tr("&Edit…"))
         self.edit_button.clicked.connect(self.edit_selected)
@@ -134,46 +137,81 @@ class CasebookWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_actions()
         self.reload()
+        place(self, "casebook", QSize(1040, 660))
         self.tree.setFocus()
 
     def _build_actions(self) -> None:
+        """Every action is in the Casebook menu (Alt+C) with a mnemonic, most with a
+        shortcut, and on the toolbar for the mouse."""
+        menu = self.menuBar().addMenu(self.tr("&Casebook"))
         bar = self.addToolBar(self.tr("Casebook"))
         bar.setObjectName("casebookToolbar")
         user = self.study.user
 
-        def action(text: str, slot: object, shortcut: str | None, allowed: bool) -> QAction:
+        def action(
+            text: str, slot: object, shortcut: str | None, allowed: bool, toolbar: bool = True
+        ) -> QAction:
             act = QAction(text, self)
             if shortcut:
                 act.setShortcut(QKeySequence(shortcut))
             act.triggered.connect(slot)
             act.setEnabled(allowed)
-            bar.addAction(act)
+            menu.addAction(act)
+            if toolbar:
+                bar.addAction(act)
             return act
 
+        self.open_action = action(
+            self.tr("&Open form or entry"), self.edit_selected, None, True, toolbar=False
+        )
+        self.add_action = action(self.tr("&Add entry"), self.add_entry, "Ins", True, toolbar=False)
+        menu.addSeparator()
         self.sign_action = action(
-            self.tr("Sign casebook…"), self.sign, "Ctrl+Shift+S", user.can(Permission.SIGN)
+            self.tr("&Sign casebook…"), self.sign, "Ctrl+Shift+S", user.can(Permission.SIGN)
         )
         self.unlock_action = action(
-            self.tr("Unlock…"), self.unlock, None, user.can(Permission.UNLOCK)
+            self.tr("&Unlock…"), self.unlock, "Ctrl+Shift+U", user.can(Permission.UNLOCK)
         )
-        action(self.tr("Queries…"), self.show_queries, "Ctrl+Shift+Q", True)
-        action(self.tr("Audit trail…"), self.show_audit, "Ctrl+Shift+A", True)
-        action(self.tr("Print summary…"), self.print_summary, "Ctrl+P", True)
+        action(self.tr("&Queries…"), self.show_queries, "Ctrl+Shift+Q", True)
+        action(self.tr("Audit &trail…"), self.show_audit, "Ctrl+Shift+A", True)
+        action(self.tr("&Print summary…"), self.print_summary, "Ctrl+P", True)
         action(
-            self.tr("Save summary as PDF…"),
+            self.tr("Save summary as P&DF…"),
             self.save_summary,
-            None,
+            "Ctrl+Shift+P",
             user.can(Permission.EXPORT),
         )
+        menu.addSeparator()
+        action(self.tr("Next &pane"), lambda: self.cycle_panes(1), "F6", True, toolbar=False)
         action(self.tr("Close"), self.close, "Esc", True)
-        insert = QAction(self)
-        insert.setShortcut(QKeySequence(Qt.Key.Key_Insert))
-        insert.triggered.connect(self.add_entry)
-        self.addAction(insert)
+        for keys, step in (("Ctrl+Tab", 1), ("Shift+F6", -1), ("Ctrl+Shift+Tab", -1)):
+            extra = QAction(self)
+            extra.setShortcut(QKeySequence(keys))
+            extra.triggered.connect(lambda _c=False, s=step: self.cycle_panes(s))
+            self.addAction(extra)
         delete = QAction(self)
         delete.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         delete.triggered.connect(self.delete_entry)
         self.content.addAction(delete)
+
+    def panes(self) -> list[QWidget]:
+        """The calendar, the form's contents and its buttons, in F6 order."""
+        buttons = (self.edit_button, self.add_button, self.delete_button)
+        first_button = next((b for b in buttons if b.isVisible() and b.isEnabled()), None)
+        return [w for w in (self.tree, self.content, first_button) if w is not None]
+
+    def cycle_panes(self, step: int) -> None:
+        """F6 / Ctrl+Tab: the next pane (Shift+F6 / Ctrl+Shift+Tab: the previous)."""
+        panes = self.panes()
+        focus = self.focusWidget()
+        current = next(
+            (i for i, w in enumerate(panes) if focus is w or (focus and w.isAncestorOf(focus))),
+            -1,
+        )
+        if current < 0 and focus in (self.add_button, self.delete_button):
+            current = len(panes) - 1
+        target = panes[(current + step) % len(panes)]
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # -- loading ---------------------------------------------------------------------
 
@@ -395,17 +433,54 @@ class CasebookWindow(QMainWindow):
             checker=edit_checks.checker(self.study),
             deriver=edit_checks.deriver(self.study),
             answerer=edit_checks.answerer(self.study),
+            site_units=SiteUnits(self.study).all(),
             parent=self,
         )
         wizard.setWindowModality(Qt.WindowModality.WindowModal)
         wizard.saved.connect(self._saved)
+        wizard.nothing_saved.connect(self._nothing_saved)
         self.wizard = wizard
         wizard.show()
         return wizard
 
     def _saved(self, _uid: str) -> None:
+        saved_form = self.current_form()
         self.reload()
         self.changed.emit()
+        if saved_form is not None:
+            self.offer_next_form(saved_form)
+
+    def offer_next_form(self, after: str) -> None:
+        """Select the next form that is not complete, so Enter opens it."""
+        forms = [f.id for f in self.study.definition.forms]
+        if self.book is None or after not in forms:
+            return
+        order = forms[forms.index(after) + 1 :] + forms[: forms.index(after) + 1]
+        following = next(
+            (f for f in order if self.book.form_status(f) is not FormStatus.COMPLETE),
+            None,
+        )
+        QTimer.singleShot(0, self, self._back_to_calendar)
+        if following is None:
+            self.statusBar().showMessage(self.tr("Every form is complete."), 10_000)
+            return
+        self._select_form(following)
+        label = self.study.definition.form(following).label.text(language())
+        self.statusBar().showMessage(
+            self.tr("Saved. Next: {form} (press Enter to open it)").format(form=label), 15_000
+        )
+
+    def _nothing_saved(self) -> None:
+        self.statusBar().showMessage(self.tr("Nothing was typed, so nothing was saved."), 10_000)
+        QTimer.singleShot(0, self, self._back_to_calendar)
+
+    def _back_to_calendar(self) -> None:
+        """After a form closes, the casebook takes the next keystroke in its calendar."""
+        self.raise_()
+        # QWidget.activateWindow() does nothing while the closing form (a transient
+        # child) still counts as active; ask the window system directly.
+        self.windowHandle().requestActivate()
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def delete_entry(self) -> None:
         form_id = self.current_form()

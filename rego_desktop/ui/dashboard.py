@@ -18,17 +18,19 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QTimer, Signal
+from PySide6.QtCore import QMarginsF, QRectF, QSize, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
     QHideEvent,
     QImage,
+    QKeySequence,
     QPageLayout,
     QPageSize,
     QPainter,
     QPdfWriter,
+    QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -60,6 +62,8 @@ from rego_desktop.analysis.text import median_text, percent
 from rego_desktop.rules.dosing_rules import deviation_name
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Label
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import set_default_button
 from rego_desktop.ui.km_plot import ENDPOINT_COLORS, Curve, KaplanMeierPlot, paint_km
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
@@ -137,6 +141,17 @@ T = {
     ),
     "export_failed": Label("Could not write {path}: {reason}", "无法写入 {path}:{reason}"),
     "page": Label("Page {page} of {pages}", "第 {page} 页,共 {pages} 页"),
+    "missing_tab": Label("Not computable ({n})", "无法计算({n})"),
+    "missing_note": Label(
+        "Patients left out of an endpoint, and why. Complete or correct the casebook to "
+        "include them.",
+        "未纳入某一终点的患者及原因。补充或更正病例报告后即可纳入。",
+    ),
+    "missing_none": Label(
+        "Every analysed patient counts in every endpoint.", "所有可分析患者均纳入了每个终点。"
+    ),
+    "subject": Label("Subject", "受试者"),
+    "reason": Label("Reason", "原因"),
     "generated": Label("Generated {time}", "生成于 {time}"),
 }
 NAMES = {"os": "OS", "pfs": "PFS", "ttp": "TTP"}
@@ -274,6 +289,27 @@ def dosing_table(summary: StudySummary) -> Table:
     return [say("measure"), say("value")], rows
 
 
+ENDPOINT_NAMES = {
+    **{key: Label(NAMES[key], NAMES[key]) for key in NAMES},
+    "response": Label("Response (ORR, DCR)", "疗效(ORR、DCR)"),
+}
+
+
+def missing_table(summary: StudySummary) -> Table:
+    """Who is left out of which endpoint, and why: no patient leaves silently."""
+    rows = [
+        [
+            entry.subject,
+            ENDPOINT_NAMES.get(entry.endpoint, Label(entry.endpoint, entry.endpoint)).text(
+                language()
+            ),
+            entry.reason_zh if language().startswith("zh") else entry.reason,
+        ]
+        for entry in summary.not_computable
+    ]
+    return [say("subject"), say("endpoint"), say("reason")], rows
+
+
 def patients_line(summary: StudySummary) -> str:
     return say(
         "patients",
@@ -302,6 +338,21 @@ def _fill(table: QTableWidget, content: Table) -> None:
     table.resizeColumnsToContents()
     if headers:
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+
+
+def _fill_text(table: QTableWidget, content: Table) -> None:
+    """Like :func:`_fill` for text columns: left aligned, the last column wraps."""
+    _fill(table, content)
+    for r in range(table.rowCount()):
+        for c in range(table.columnCount()):
+            item = table.item(r, c)
+            if item is not None:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header = table.horizontalHeader()
+    if table.columnCount():
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
+    table.resizeRowsToContents()
 
 
 def _fit_height(table: QTableWidget) -> None:
@@ -355,7 +406,6 @@ class Dashboard(QWidget):
         self.setObjectName("dashboard")
         self.setWindowFlag(Qt.WindowType.Window, True)  # its own window, even with a parent
         self.setWindowTitle(say("title", site=study.info.site_code))
-        self.resize(1280, 800)
 
         self.title = heading(say("title", site=study.info.site_code))
         self.patients = QLabel()
@@ -413,6 +463,9 @@ class Dashboard(QWidget):
         self.ae_note = _note()
         self.dosing = _table("dosingTable")
         self.dosing_note = _note()
+        self.missing = _table("notComputableTable")
+        self.missing.setWordWrap(True)
+        self.missing_note = _note()
 
         curves_layout.addWidget(_note(say("base_tte")))
         curves_layout.addWidget(self.tte)
@@ -422,12 +475,13 @@ class Dashboard(QWidget):
             (self.response, self.response_note, "response"),
             (self.ae, self.ae_note, "ae"),
             (self.dosing, self.dosing_note, "dosing"),
+            (self.missing, self.missing_note, "missing_tab"),
         ):
             page = QWidget()
             page_layout = QVBoxLayout(page)
             page_layout.addWidget(note)
             page_layout.addWidget(widget, 1)
-            self.tabs.addTab(page, say(key))
+            self.tabs.addTab(page, say(key, n=0) if key == "missing_tab" else say(key))
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("dashboardSplitter")
@@ -439,6 +493,12 @@ class Dashboard(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
+
+        close = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        close.setContext(Qt.ShortcutContext.WindowShortcut)
+        close.activated.connect(self.close)
+        set_default_button(self, None)
+        place(self, "dashboard", QSize(1280, 760))
 
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
@@ -509,6 +569,10 @@ class Dashboard(QWidget):
         _fill(self.ae, ae_table(summary))
         self.dosing_note.setText(say("base_dosing", n=summary.dosing.n))
         _fill(self.dosing, dosing_table(summary))
+        _fill_text(self.missing, missing_table(summary))
+        count = len(summary.not_computable)
+        self.missing_note.setText(say("missing_note") if count else say("missing_none"))
+        self.tabs.setTabText(self.tabs.count() - 1, say("missing_tab", n=count))
         self._set_exports_enabled(True)
         self.updated.emit()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,10 +27,18 @@ from PySide6.QtWidgets import (
 )
 
 from rego_desktop.errors import RegoError
-from rego_desktop.exchange.export import ExportResult, export_transfer, preview_export
+from rego_desktop.exchange.deidentify import AGE_GROUP_TOP
+from rego_desktop.exchange.export import (
+    ExportPreview,
+    ExportResult,
+    export_transfer,
+    preview_export,
+)
 from rego_desktop.exchange.keys import load_center_public_key
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.ui.errors import show_failure
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import set_default_button
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.setup_wizard import stored_center_key
@@ -47,7 +56,6 @@ class ExportDialog(QDialog):
         self.exported: ExportResult | None = None
         self.setObjectName("exportDialog")
         self.setWindowTitle(self.tr("Export for the coordinating center"))
-        self.resize(820, 620)
         intro = QLabel(
             self.tr(
                 "The transfer file holds only what is listed below: subject codes, no "
@@ -60,7 +68,10 @@ class ExportDialog(QDialog):
         self.preview = QPlainTextEdit()
         self.preview.setObjectName("exportPreview")
         self.preview.setReadOnly(True)
-        self.preview.setFont(QFont("monospace"))
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        self.preview.setFont(font)
         key = stored_center_key()
         self.key_path = QLineEdit(str(key) if key.exists() else "")
         self.key_path.setObjectName("centerKey")
@@ -99,6 +110,9 @@ class ExportDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.done_label)
         layout.addWidget(buttons)
+        # Enter in the file fields exports; the Browse buttons never take Enter.
+        set_default_button(self, self.export_button)
+        place(self, "export", QSize(860, 640))
         self.load_preview()
 
     def load_preview(self) -> None:
@@ -108,7 +122,65 @@ class ExportDialog(QDialog):
             self.preview.setPlainText(str(exc))
             self.export_button.setEnabled(False)
             return
-        self.preview.setPlainText("\n".join(preview.lines(language())))
+        self.preview.setPlainText("\n".join(self.preview_lines(preview)))
+
+    def preview_lines(self, preview: ExportPreview) -> list[str]:
+        """What will be sent, in the interface language (labels from the study)."""
+        lang = language()
+        out = [
+            self.tr(
+                "Site {site}, study {study} {version}: {patients} patient(s), {entries} "
+                "entries; package sequence number {sequence}."
+            ).format(
+                site=preview.site_code,
+                study=preview.study_id,
+                version=preview.study_version,
+                patients=preview.patients,
+                entries=preview.entries,
+                sequence=preview.next_sequence,
+            )
+        ]
+        if preview.previous is not None:
+            out.append(
+                self.tr("Previous export: sequence {sequence} on {time} UTC by {user}.").format(
+                    sequence=preview.previous.sequence,
+                    time=f"{preview.previous.created_at:%Y-%m-%d %H:%M}",
+                    user=preview.previous.username,
+                )
+            )
+        out += ["", self.tr("Entries sent per form:")]
+        # Count first, so the columns line up whatever the width of the (Chinese) names.
+        out += [f"  {f.entries:>7}  {f.label.text(lang)}" for f in preview.forms]
+        out += ["", self.tr("Removed (stays at the site):")]
+        for row in preview.removed:
+            what, why = row.form_label.text(lang), row.reason_label.text(lang)
+            if row.field_label is None:
+                out.append(
+                    self.tr("  {form}: whole form ({reason}), {count} entries").format(
+                        form=what, reason=why, count=row.count
+                    )
+                )
+            else:
+                out.append(
+                    self.tr("  {form} / {field} ({reason}): {count} value(s)").format(
+                        form=what, field=row.field_label.text(lang), reason=why, count=row.count
+                    )
+                )
+        if preview.patients_without_first_dose:
+            out.append(
+                self.tr(
+                    "Sent without any dates (no first dose date, so no study day 1): {codes}."
+                ).format(codes=", ".join(preview.patients_without_first_dose))
+            )
+        out += [
+            "",
+            self.tr(
+                "Dates are sent as study days (day 1 = first dose date, no day 0); ages at "
+                'first dose of 90 or more as "{top}" ({grouped} patient(s)); {unknown} '
+                "patient(s) without an age."
+            ).format(top=AGE_GROUP_TOP, grouped=preview.ages_grouped, unknown=preview.ages_unknown),
+        ]
+        return out
 
     def _browse_key(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(

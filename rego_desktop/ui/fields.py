@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCalendarWidget,
     QCheckBox,
     QComboBox,
-    QCompleter,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -36,6 +36,8 @@ from rego_desktop.study.values import (
     choices,
     match_choice,
     parse_text,
+    ranked_choices,
+    unit_text,
 )
 from rego_desktop.ui.widgets import language
 
@@ -62,6 +64,16 @@ class FieldEditor(QWidget):
     def focus_target(self) -> QWidget:
         return self
 
+    def take_focus(self) -> None:
+        """Focus the field with its text selected: typing replaces, Tab keeps."""
+        target = self.focus_target()
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+        line = target if isinstance(target, QLineEdit) else None
+        if isinstance(target, QComboBox):
+            line = target.lineEdit()
+        if line is not None:
+            line.selectAll()
+
     def raw(self) -> dict[str, Any]:
         """What is typed, even if invalid, for autosaved drafts."""
         raise NotImplementedError
@@ -76,8 +88,31 @@ class FieldEditor(QWidget):
         widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.FocusOut:
-            self.left.emit()
+        if (
+            event.type() == QEvent.Type.FocusIn
+            and isinstance(event, QFocusEvent)
+            and isinstance(watched, QLineEdit)
+            and event.reason()
+            in (
+                Qt.FocusReason.TabFocusReason,
+                Qt.FocusReason.BacktabFocusReason,
+                Qt.FocusReason.ShortcutFocusReason,
+            )
+        ):
+            # Tabbing into a field selects what it holds: typing replaces, Tab keeps.
+            QTimer.singleShot(0, watched, watched.selectAll)
+        if event.type() == QEvent.Type.FocusOut and isinstance(event, QFocusEvent):
+            # Only a real move to another field counts as leaving: not a pop-up list,
+            # another window taking over (a message box, the idle lock) or a move
+            # between the parts of this field (number and unit).
+            transient = event.reason() in (
+                Qt.FocusReason.PopupFocusReason,
+                Qt.FocusReason.ActiveWindowFocusReason,
+            )
+            now = QApplication.focusWidget()
+            inside = now is not None and (now is self or self.isAncestorOf(now))
+            if not transient and not inside:
+                self.left.emit()
         return False
 
 
@@ -109,12 +144,25 @@ class TextEditor(FieldEditor):
 
 
 class NumberEditor(FieldEditor):
-    """A number with its unit: a unit chooser when the field offers several units."""
+    """A number with its unit.
 
-    def __init__(self, study: StudyDefinition, field: Field, parent: QWidget | None = None) -> None:
+    A field with several units never guesses one: the chooser starts empty unless the
+    site has set its usual unit for the field (then the chooser is preset and takes no
+    Tab stop). The unit can also be typed after the number ("2.0 mg/dL"), or chosen
+    with F4 from the number.
+    """
+
+    def __init__(
+        self,
+        study: StudyDefinition,
+        field: Field,
+        default_unit: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(study, field, parent)
+        self.default_unit = default_unit if field.unit(default_unit or "") else None
         self.edit = QLineEdit()
-        self.edit.setMaximumWidth(140)
+        self.edit.setMaximumWidth(160)
         self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.edit.textEdited.connect(self.edited)
         self._watch(self.edit)
@@ -125,18 +173,47 @@ class NumberEditor(FieldEditor):
         if len(field.units) > 1:
             self.unit = QComboBox()
             self.unit.setObjectName(f"unit_{field.id}")
+            self.unit.addItem(self.tr("unit?"), None)
             for unit in field.units:
-                self.unit.addItem(unit.id, unit.id)
+                self.unit.addItem(unit_text(field, unit.id), unit.id)
+            if self.default_unit is not None:
+                self.unit.setCurrentIndex(self.unit.findData(self.default_unit))
+                self.unit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+                self.unit.setToolTip(self.tr("The site's usual unit; F4 changes it"))
+            else:
+                self.unit.setToolTip(self.tr("Choose the unit written in the chart"))
             self.unit.currentIndexChanged.connect(self.edited)
             self._watch(self.unit)
+            QShortcut(QKeySequence("F4"), self.edit, self._choose_unit)
             layout.addWidget(self.unit)
         elif field.units:
-            layout.addWidget(QLabel(field.units[0].id))
+            layout.addWidget(QLabel(unit_text(field, field.units[0].id)))
         layout.addStretch(1)
 
+    def _choose_unit(self) -> None:
+        if self.unit is not None:
+            self.unit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.unit.showPopup()
+
+    def _split_unit(self) -> tuple[str, str | None]:
+        """The number and the unit typed after it ("2.0 mg/dL"), if it is one of the field's."""
+        text = self.edit.text().strip()
+        for unit in self.field.units:
+            for name in {unit.id, unit_text(self.field, unit.id)}:
+                if len(text) > len(name) and text.casefold().endswith(name.casefold()):
+                    return text[: -len(name)].strip(), unit.id
+        return text, None
+
+    def chosen_unit(self) -> str | None:
+        if self.unit is None:
+            return None
+        typed = self._split_unit()[1]
+        data = self.unit.currentData()
+        return typed or (str(data) if data else None)
+
     def value(self) -> Value:
-        unit = self.unit.currentData() if self.unit is not None else None
-        return parse_text(self.study, self.field, self.edit.text(), unit)
+        number, _typed = self._split_unit()
+        return parse_text(self.study, self.field, number, self.chosen_unit())
 
     def set_value(self, value: Value) -> None:
         if isinstance(value, Quantity):
@@ -147,6 +224,8 @@ class NumberEditor(FieldEditor):
             self.edit.setText(_number_text(value, self.field))
         else:
             self.edit.clear()
+            if self.unit is not None:
+                self.unit.setCurrentIndex(max(0, self.unit.findData(self.default_unit)))
 
     def focus_target(self) -> QWidget:
         return self.edit
@@ -233,10 +312,12 @@ class DateEditor(FieldEditor):
 
 
 class ChoiceEditor(FieldEditor):
-    """A code list (or yes/no): type any part of a choice, or open the list (F4).
+    """A code list (or yes/no): type a word of the choice, a synonym or any part of it,
+    or open the whole list (F4 or Alt+Down).
 
-    Typing "reduced" and leaving the field picks "Dose reduced"; a fragment that fits
-    several choices is refused with the candidates named.
+    While typing, the choice that leaving the field would pick is shown beside the box
+    ("hand" -> hand-foot skin reaction), or the candidates when several fit; the
+    domain's matching (word prefixes, then synonyms, then any part) decides.
     """
 
     def __init__(self, study: StudyDefinition, field: Field, parent: QWidget | None = None) -> None:
@@ -244,27 +325,60 @@ class ChoiceEditor(FieldEditor):
         self.combo = QComboBox()
         self.combo.setEditable(True)
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.combo.setCompleter(None)  # type: ignore[arg-type]  # None: no completer
         self.combo.addItem("", None)
         for value, label in choices(study, field):
             self.combo.addItem(label.text(language()), value)
-        completer = self.combo.completer()
-        if completer is not None:
-            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-            completer.setFilterMode(Qt.MatchFlag.MatchContains)
-            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.combo.setMinimumContentsLength(14)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.combo.setMaximumWidth(520)
         self.combo.currentIndexChanged.connect(self.edited)
         self.combo.editTextChanged.connect(self.edited)
+        self.hint = QLabel()
+        self.hint.setObjectName(f"hint_{field.id}")
+        self.hint.setStyleSheet("color: #605e5c;")
+        self.hint.setWordWrap(True)
+        self.hint.hide()
         line = self.combo.lineEdit()
         if line is not None:
             self._watch(line)
             line.editingFinished.connect(self._normalise)
+            line.textEdited.connect(self._show_hint)
         self._watch(self.combo)
-        layout = QHBoxLayout(self)
+        QShortcut(QKeySequence("F4"), self.combo, self.combo.showPopup)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.combo)
-        layout.addStretch(1)
+        layout.setSpacing(1)
+        row = QHBoxLayout()
+        row.addWidget(self.combo)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.hint)
+
+    def _show_hint(self, text: str) -> None:
+        """Name what leaving the field would pick, or the candidates."""
+        text = text.strip()
+        ranked = ranked_choices(self.study, self.field, text) if text else []
+        exact = [label for value, label in ranked if label.text(language()) == text]
+        if not text or exact:
+            self.hint.hide()
+            return
+        if not ranked:
+            self.hint.setText(self.tr("No choice fits; F4 shows the list."))
+        else:
+            try:
+                picked = self.value()
+            except FieldProblem:
+                picked = None
+            if picked is not None:
+                self.hint.setText(
+                    "→ " + dict(ranked).get(str(picked), ranked[0][1]).text(language())
+                )
+            else:
+                names = "; ".join(label.text(language()) for _v, label in ranked[:4])
+                more = "…" if len(ranked) > 4 else ""
+                self.hint.setText(self.tr("Several fit: {names}").format(names=names + more))
+        self.hint.show()
 
     def value(self) -> Value:
         text = self.combo.currentText().strip()
@@ -274,6 +388,7 @@ class ChoiceEditor(FieldEditor):
 
     def _normalise(self) -> None:
         """Show the full label of what the typed fragment picked."""
+        self.hint.hide()
         try:
             value = self.value()
         except FieldProblem:
@@ -304,7 +419,8 @@ class ChoiceEditor(FieldEditor):
 
 
 class MultiChoiceEditor(FieldEditor):
-    """Check boxes in columns; Space toggles, Tab moves on."""
+    """Check boxes in columns, one Tab stop for the group: arrow keys move between
+    the boxes, Space toggles, Tab moves on to the next field."""
 
     def __init__(self, study: StudyDefinition, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(study, field, parent)
@@ -312,16 +428,46 @@ class MultiChoiceEditor(FieldEditor):
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         options = choices(study, field)
-        columns = 2 if len(options) > 4 else 1
+        self.columns = 2 if len(options) > 4 else 1
         for i, (value, label) in enumerate(options):
             box = QCheckBox(label.text(language()))
             box.toggled.connect(self.edited)
-            self._watch(box)
-            grid.addWidget(box, i // columns, i % columns)
+            box.installEventFilter(self)
+            grid.addWidget(box, i // self.columns, i % self.columns)
             self.boxes.append((value, box))
+        self._roving(0)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(grid)
+
+    def _roving(self, current: int) -> None:
+        """Only the current box is a Tab stop (the rest take arrows and clicks)."""
+        for i, (_v, box) in enumerate(self.boxes):
+            box.setFocusPolicy(
+                Qt.FocusPolicy.StrongFocus if i == current else Qt.FocusPolicy.ClickFocus
+            )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            steps = {
+                Qt.Key.Key_Down: self.columns,
+                Qt.Key.Key_Up: -self.columns,
+                Qt.Key.Key_Right: 1,
+                Qt.Key.Key_Left: -1,
+            }
+            step = steps.get(Qt.Key(event.key()))
+            index = next((i for i, (_v, b) in enumerate(self.boxes) if b is watched), None)
+            if step is not None and index is not None:
+                target = index + step
+                if 0 <= target < len(self.boxes):
+                    self._roving(target)
+                    self.boxes[target][1].setFocus(Qt.FocusReason.OtherFocusReason)
+                return True
+        if event.type() == QEvent.Type.FocusIn:
+            index = next((i for i, (_v, b) in enumerate(self.boxes) if b is watched), None)
+            if index is not None:
+                self._roving(index)
+        return super().eventFilter(watched, event)
 
     def value(self) -> Value:
         picked = tuple(v for v, box in self.boxes if box.isChecked())
@@ -333,6 +479,9 @@ class MultiChoiceEditor(FieldEditor):
             box.setChecked(v in chosen)
 
     def focus_target(self) -> QWidget:
+        for _v, box in self.boxes:
+            if box.focusPolicy() == Qt.FocusPolicy.StrongFocus:
+                return box
         return self.boxes[0][1] if self.boxes else self
 
     def raw(self) -> dict[str, Any]:
@@ -345,12 +494,14 @@ class MultiChoiceEditor(FieldEditor):
         self.setStyleSheet(PROBLEM_STYLE if problem else "")
 
 
-def make_editor(study: StudyDefinition, field: Field) -> FieldEditor:
+def make_editor(
+    study: StudyDefinition, field: Field, default_unit: str | None = None
+) -> FieldEditor:
     kind = field.type
     if kind is FieldType.TEXT:
         return TextEditor(study, field)
     if kind in (FieldType.INTEGER, FieldType.DECIMAL):
-        return NumberEditor(study, field)
+        return NumberEditor(study, field, default_unit)
     if kind is FieldType.DATE:
         return DateEditor(study, field)
     if kind in (FieldType.CHOICE, FieldType.YES_NO):

@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -29,18 +30,22 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from rego_desktop.casebook import Casebook, Entry, applies
+from rego_desktop.casebook import Casebook, Entry, applies, missing_required
 from rego_desktop.drafts import NEW_ENTRY, DraftStore
+from rego_desktop.rules.proposals import proposals
 from rego_desktop.services.patients import PatientService
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Field, Form, Section
 from rego_desktop.study.values import FieldProblem, Value
 from rego_desktop.ui.fields import FieldEditor, make_editor
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import focus_first_editable
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.widgets import ERROR_STYLE, WARNING_STYLE, language
 
 AUTOSAVE_MS = 1500
+REQUIRED_RULE = "form.required_missing"
 
 
 class FindingLike(Protocol):
@@ -109,7 +114,7 @@ class SectionPage(QWizardPage):
             editor: FieldEditor | None = None
             derived: QLabel | None = None
             if field.is_input:
-                editor = make_editor(wizard.definition, field)
+                editor = make_editor(wizard.definition, field, wizard.site_units.get(field.id))
                 editor.edited.connect(lambda f=field: wizard.on_edited(f))
                 editor.left.connect(lambda f=field: wizard.on_left(f))
                 label.setBuddy(editor.focus_target())
@@ -117,6 +122,8 @@ class SectionPage(QWizardPage):
             else:
                 derived = QLabel("—")
                 derived.setObjectName(f"derived_{field.id}")
+                # "not computable (missing: …)" can be long: wrap, never widen the page.
+                derived.setWordWrap(True)
                 derived.setStyleSheet("color: #323130; background: #f3f2f1; padding: 3px;")
                 derived.setToolTip(self.tr("Computed from other fields; not typed."))
                 column.addWidget(derived)
@@ -125,6 +132,7 @@ class SectionPage(QWizardPage):
             form.addRow(label, holder)
             self.rows[field.id] = FieldRow(field, editor, derived, note, reason, label)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(inner)
@@ -132,18 +140,35 @@ class SectionPage(QWizardPage):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def has_field_focus(self) -> bool:
+        """Whether a field (or a reason box) of this page has focus."""
+        focus = QApplication.focusWidget()
+        if focus is None:
+            return False
+        return any(
+            (row.editor is not None and row.editor.isAncestorOf(focus)) or focus is row.reason
+            for row in self.rows.values()
+        )
+
+    def focus_first(self) -> None:
+        """The first editable field takes the next keystroke (selected, so typing
+        replaces a proposal and one key accepts it)."""
         for row in self.rows.values():
             if row.editor is not None and row.editor.isEnabled():
-                row.editor.focus_target().setFocus()
-                break
+                row.editor.take_focus()
+                return
+        focus_first_editable(self)
 
     def validatePage(self) -> bool:  # noqa: N802
         return self.form_wizard.validate_fields(list(self.rows))
 
 
 class FormWizard(QWizard):
+    """Signals: ``saved(str)`` with the item uid; ``nothing_saved()`` when a new entry
+    was closed with nothing typed (nothing is stored)."""
+
     saved = Signal(str)
+    nothing_saved = Signal()
 
     def __init__(
         self,
@@ -157,9 +182,11 @@ class FormWizard(QWizard):
         checker: Checker | None = None,
         deriver: Deriver | None = None,
         answerer: Answerer | None = None,
+        site_units: Mapping[str, str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.site_units: Mapping[str, str] = site_units or {}
         self.study = study
         self.definition = study.definition
         self.casebook = casebook
@@ -179,6 +206,11 @@ class FormWizard(QWizard):
         self.autosave.setInterval(AUTOSAVE_MS)
         self.autosave.timeout.connect(self.save_draft)
         self.findings: list[FindingLike] = []
+        # Fields holding a proposal nobody has typed over yet, and the proposal.
+        self.proposed: dict[str, Value] = {}
+        self.touched: set[str] = set()  # fields the user typed in: never proposed into
+        self._pending_focus: FieldRow | None = None
+        self.typed_on_page: set[int] = set()
         self.setObjectName(f"form_{form.id}")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
@@ -197,7 +229,7 @@ class FormWizard(QWizard):
             button = self.button(which)
             if isinstance(button, QPushButton):
                 button.setAutoDefault(False)
-        self.setMinimumSize(720, 520)
+        self.setMinimumSize(640, 420)
         self.pages_in_order = [SectionPage(self, section) for section in form.sections]
         for page in self.pages_in_order:
             self.addPage(page)
@@ -211,9 +243,32 @@ class FormWizard(QWizard):
                 row.editor.set_value(value)
         self._restore_draft()
         self.refresh_applicability()
+        self.refresh_proposals()
         self.refresh_derived()
         self.loading = False
         self.dirty = self._values_differ()
+        place(self, "crf", QSize(860, 620))
+        # Whenever a page appears (open, Next, Back, an error sent us back), the first
+        # field has focus, so the first characters typed are never lost.
+        self.currentIdChanged.connect(self._page_changed)
+
+    def _page_changed(self, _page_id: int) -> None:
+        # After QWizard has put focus where it likes (Back restores the last field).
+        QTimer.singleShot(0, self, lambda: self.focus_page(always=True))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self.focus_page)
+
+    def focus_page(self, *, always: bool = False) -> None:
+        """Focus the field an error named, else the page's first field (unless a field
+        already has focus and ``always`` is False)."""
+        page = self.currentPage()
+        pending, self._pending_focus = self._pending_focus, None
+        if pending is not None and pending.editor is not None:
+            pending.editor.take_focus()
+        elif isinstance(page, SectionPage) and (always or not page.has_field_focus()):
+            page.focus_first()
 
     # -- loading ---------------------------------------------------------------------
 
@@ -265,6 +320,9 @@ class FormWizard(QWizard):
 
     def _values_differ(self) -> bool:
         values, problems = self.parsed()
+        for field_id, proposal in self.proposed.items():
+            if values.get(field_id) == proposal:
+                del values[field_id]
         return bool(problems) or values != {k: v for k, v in self.original.items() if v is not None}
 
     # -- reactions -------------------------------------------------------------------
@@ -279,13 +337,46 @@ class FormWizard(QWizard):
         if self.loading:
             return
         self.mark_dirty()
+        self.proposed.pop(field.id, None)
+        self.touched.add(field.id)
+        self.typed_on_page.add(self.currentId())
         row = self.rows[field.id]
         if row.editor is not None:
             row.editor.set_problem(False)
         if not row.reason.isVisible():
             row.note.hide()
         self.refresh_applicability()
+        self.refresh_proposals()
         self.refresh_derived()
+
+    def refresh_proposals(self) -> None:
+        """Fill empty fields of a new entry with the domain's proposals (cycle number,
+        start, last dosing day) and keep untouched proposals in step with what was typed."""
+        if self.item_uid is not None:
+            return
+        values, _ = self.parsed()
+        typed = {k: v for k, v in values.items() if k not in self.proposed}
+        wanted = proposals(self.casebook, self.form.id, typed)
+        was_loading, self.loading = self.loading, True
+        try:
+            for field_id, value in wanted.items():
+                row = self.rows.get(field_id)
+                if (
+                    row is None
+                    or row.editor is None
+                    or not row.editor.isEnabled()
+                    or field_id in self.touched
+                ):
+                    continue
+                current = values.get(field_id)
+                if current is None or (
+                    field_id in self.proposed and self.proposed[field_id] == current
+                ):
+                    if current != value:
+                        row.editor.set_value(value)
+                    self.proposed[field_id] = value
+        finally:
+            self.loading = was_loading
 
     def on_left(self, field: Field) -> None:
         """Leaving a field: an impossible value or a finding about it shows at once."""
@@ -301,7 +392,13 @@ class FormWizard(QWizard):
         if problems:
             self.clear_note(row)
             return
-        mine = [f for f in self._run_checks(values) if f.field == field.id]
+        mine = [
+            f
+            for f in self._run_checks(values)
+            if f.field == field.id
+            # "Required, not entered" waits until something was typed on this page.
+            and (f.rule != REQUIRED_RULE or self.currentId() in self.typed_on_page)
+        ]
         if not mine:
             self.clear_note(row)
             row.reason.hide()
@@ -392,14 +489,18 @@ class FormWizard(QWizard):
         return self.checker(self.casebook, self.form.id, self.item_uid, values)
 
     def _focus(self, row: FieldRow) -> None:
+        """Go back to the page of ``row`` and give it focus (the page change would
+        otherwise focus that page's first field)."""
         for page_id in self.pageIds():
             page = self.page(page_id)
             if isinstance(page, SectionPage) and row.field.id in page.rows:
-                while self.currentId() != page_id and self.currentId() > page_id:
+                if self.currentId() > page_id:
+                    self._pending_focus = row
+                while self.currentId() > page_id:
                     self.back()
                 break
         if row.editor is not None:
-            row.editor.focus_target().setFocus()
+            row.editor.take_focus()
 
     # -- saving ----------------------------------------------------------------------
 
@@ -410,9 +511,30 @@ class FormWizard(QWizard):
         self.drafts.save(self.casebook.subject_code, self.form.id, self.draft_item, state)
 
     def accept(self) -> None:
+        if self.operation is not None and self.operation.running:
+            return
+        values, problems = self.parsed()
+        untouched = {k for k, v in self.proposed.items() if values.get(k) == v}
+        if self.item_uid is None and not problems and not (set(values) - untouched):
+            # Enter, Enter on a new entry: nothing was typed, so nothing is stored.
+            self._close_without_saving()
+            return
         if not self.validate_fields(list(self.rows)):
             return
-        values, _ = self.parsed()
+        missing = missing_required(self.form, values)
+        if missing:
+            names = ", ".join(f.label.text(language()) for f in missing)
+            if not self.messages.confirm(
+                self,
+                self.tr("Required fields missing"),
+                self.tr(
+                    "Not entered yet: {fields}.\n\nSave this {what} as incomplete anyway? "
+                    "No goes back to the first missing field."
+                ).format(fields=names, what=self._what()),
+            ):
+                row = self.rows[missing[0].id]
+                self._focus(row)
+                return
         reason: str | None = None
         changed_saved = [
             fid for fid, old in self.original.items() if old is not None and values.get(fid) != old
@@ -456,6 +578,18 @@ class FormWizard(QWizard):
             lambda _e: self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
         )
         self.operation.start()
+
+    def _what(self) -> str:
+        label = self.form.item_label if self.form.repeating else None
+        return (label or self.form.label).text(language())
+
+    def _close_without_saving(self) -> None:
+        self.closing_after_save = True
+        self.autosave.stop()
+        self.drafts.discard(self.casebook.subject_code, self.form.id, self.draft_item)
+        self.dirty = False
+        super().reject()
+        self.nothing_saved.emit()
 
     def _saved(self, uid: object) -> None:
         self.closing_after_save = True

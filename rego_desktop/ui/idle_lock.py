@@ -8,7 +8,7 @@ against the user's key slot) and emits ``unlocked()`` or ``logout_requested()``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 from rego_desktop.services.users import UserService
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.ui.errors import show_failure
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import set_default_button
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.widgets import error_label, heading
@@ -86,8 +88,8 @@ class LockDialog(QDialog):
         self.messages = messages
         self.operation: Operation | None = None
         self.setWindowTitle(self.tr("rego-desktop – locked"))
+        self.setObjectName("lockDialog")
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
-        self.setMinimumWidth(420)
         user = study.user
         info = QLabel(
             self.tr("The screen was locked. {name} ({user}) is still signed in.").format(
@@ -102,9 +104,8 @@ class LockDialog(QDialog):
         form.addRow(self.tr("&Password:"), self.password)
         self.error = error_label()
         buttons = QDialogButtonBox()
-        unlock = buttons.addButton(self.tr("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
-        unlock.setDefault(True)
-        logout = buttons.addButton(self.tr("Log out"), QDialogButtonBox.ButtonRole.RejectRole)
+        unlock = buttons.addButton(self.tr("&Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
+        logout = buttons.addButton(self.tr("&Log out"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.try_unlock)
         logout.clicked.connect(self._logout)
         layout = QVBoxLayout(self)
@@ -112,7 +113,10 @@ class LockDialog(QDialog):
         layout.addWidget(info)
         layout.addLayout(form)
         layout.addWidget(self.error)
+        layout.addStretch(1)
         layout.addWidget(buttons)
+        set_default_button(self, unlock)
+        place(self, "lock", QSize(460, 210))
         self.password.setFocus()
 
     def reject(self) -> None:

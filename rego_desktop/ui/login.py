@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,6 +26,8 @@ from rego_desktop.store.opening import open_study, recover_access
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study import CURRENT
 from rego_desktop.ui.errors import show_failure
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import EnterKey, set_default_button
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.widgets import error_label, language
@@ -107,9 +109,7 @@ class LoginDialog(QDialog):
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
-        self.login_button.setAutoDefault(False)
-        self.username.returnPressed.connect(self.password.setFocus)
-        self.password.returnPressed.connect(self.try_login)
+        EnterKey(self.username, self._username_entered)
         self.forgot_button.clicked.connect(self.recover)
         self.other_button.clicked.connect(self._other)
         self.restore_button.clicked.connect(self.restore_requested)
@@ -124,9 +124,21 @@ class LoginDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
         self.password.textEdited.connect(self.error.hide)
+        place(self, "login", QSize(640, 340))
+        # Enter logs in and does nothing else: "Other study…" and the rest are never
+        # auto-default. Enter in the user name moves on to the password.
+        set_default_button(self, self.login_button)
         (self.password if username else self.username).setFocus()
 
+    def _username_entered(self) -> None:
+        if self.username.text().strip() and not self.password.text():
+            self.password.setFocus()
+        else:
+            self.try_login()
+
     def try_login(self) -> None:
+        if self.operation is not None and self.operation.running:
+            return
         user = self.username.text().strip()
         password = self.password.text()
         if not user or not password:
@@ -229,6 +241,8 @@ class RecoveryDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        set_default_button(self, buttons.button(QDialogButtonBox.StandardButton.Ok))
+        self.key.setFocus()
 
     def submit(self) -> None:
         if self.new_password.text() != self.repeat.text():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,11 +26,13 @@ from rego_desktop.auth.roles import Permission
 from rego_desktop.casebook import PatientStatus
 from rego_desktop.services.patients import PatientRow, PatientService
 from rego_desktop.store.study import OpenStudy
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import EnterKey, KeyHandler
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.patient_model import ROW_ROLE, PatientFilter, PatientTableModel
 from rego_desktop.ui.settings import Settings
-from rego_desktop.ui.widgets import language
+from rego_desktop.ui.widgets import buddy_label, language
 
 
 class MainWindow(QMainWindow):
@@ -53,9 +55,9 @@ class MainWindow(QMainWindow):
         self.operation: Operation | None = None
         self.casebooks: dict[str, QWidget] = {}
         self.dashboard: QWidget | None = None
+        self._select_after_load: str | None = None
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("rego-desktop – site {site}").format(site=study.info.site_code))
-        self.resize(1100, 680)
 
         self.model = PatientTableModel(self)
         self.proxy = PatientFilter(self)
@@ -82,7 +84,8 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText(self.tr("Search subject, name or record number (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
-        self.search.returnPressed.connect(self._open_first)
+        EnterKey(self.search, self._open_from_search)
+        KeyHandler(self.search, (Qt.Key.Key_Escape,), self.search.clear)
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("statusFilter")
         self.status_filter.addItem(self.tr("All patients"), None)
@@ -91,15 +94,23 @@ class MainWindow(QMainWindow):
         self.status_filter.currentIndexChanged.connect(self._status_changed)
         self.count = QLabel()
         self.count.setObjectName("patientCount")
+        self.empty_hint = QLabel()
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet(
+            "background: #eff6fc; border: 1px solid #c7e0f4; padding: 10px;"
+        )
+        self.empty_hint.hide()
 
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
-        top.addWidget(QLabel(self.tr("Show:")))
+        top.addWidget(buddy_label(self.tr("Sho&w:"), self.status_filter))
         top.addWidget(self.status_filter, 1)
         top.addWidget(self.count)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addLayout(top)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.table, 1)
         self.setCentralWidget(central)
         self._build_menus()
@@ -116,6 +127,7 @@ class MainWindow(QMainWindow):
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)
+        place(self, "main", QSize(1100, 680))
         self.refresh()
 
     # -- menus ------------------------------------------------------------------------
@@ -147,7 +159,7 @@ class MainWindow(QMainWindow):
         )
         study_menu.addSeparator()
         study_menu.addAction(self._action(self.tr("&Lock screen"), self.lock_requested, "Ctrl+L"))
-        study_menu.addAction(self._action(self.tr("Log &out"), self.logout_requested))
+        study_menu.addAction(self._action(self.tr("Log ou&t"), self.logout_requested))
         study_menu.addAction(self._action(self.tr("&Quit"), self.close, "Ctrl+Q"))
         find = self._action(self.tr("Find"), self._focus_search, QKeySequence.StandardKey.Find)
         self.addAction(find)
@@ -161,6 +173,7 @@ class MainWindow(QMainWindow):
         users.setEnabled(self.study.user.can(Permission.MANAGE_USERS))
         tools.addAction(users)
         tools.addAction(self._action(self.tr("&Settings…"), self.edit_settings))
+        tools.addAction(self._action(self.tr("Usual lab u&nits…"), self.edit_site_units))
         tools.addAction(self._action(self.tr("&Back up now"), self.backup_now))
 
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
@@ -182,7 +195,8 @@ class MainWindow(QMainWindow):
 
     def _loaded(self, rows: object) -> None:
         assert isinstance(rows, list)
-        selected = self.current_subject()
+        selected = self._select_after_load or self.current_subject()
+        self._select_after_load = None
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
         if selected:
@@ -196,6 +210,24 @@ class MainWindow(QMainWindow):
                 shown=self.proxy.rowCount(), total=self.model.rowCount()
             )
         )
+        if self.model.rowCount() == 0:
+            can_add = self.study.user.can(Permission.EDIT_DATA)
+            self.empty_hint.setText(
+                self.tr(
+                    "No patients yet. Press Ctrl+N (Study > New patient) to add the first "
+                    "patient; the casebook opens at the eligibility form."
+                )
+                if can_add
+                else self.tr("No patients yet. Site staff with data entry rights add them.")
+            )
+            self.empty_hint.show()
+        elif self.proxy.rowCount() == 0:
+            self.empty_hint.setText(
+                self.tr("No patient matches the search. Esc in the search box clears it.")
+            )
+            self.empty_hint.show()
+        else:
+            self.empty_hint.hide()
 
     def _status_changed(self) -> None:
         status = self.status_filter.currentData()
@@ -230,13 +262,41 @@ class MainWindow(QMainWindow):
         if code:
             self.open_patient(code)
 
-    def _open_first(self) -> None:
-        if self.proxy.rowCount() == 1 or self.current_subject() is None:
-            index = self.proxy.index(0, 0)
-            if index.isValid():
-                self._open_index(index)
-                return
-        self._open_current()
+    def _open_from_search(self) -> None:
+        """Enter in the search box: the patient whose subject code is what was typed;
+        otherwise the only patient left; otherwise go to the list and open nothing."""
+        text = self.search.text().strip()
+        exact = self.exact_subject(text) if text else None
+        if exact is not None:
+            self.select_subject(exact)
+            self.open_patient(exact)
+            return
+        if self.proxy.rowCount() == 1:
+            self._open_index(self.proxy.index(0, 0))
+            return
+        if self.proxy.rowCount():
+            if self.current_subject() is None:
+                self.table.selectRow(0)
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.statusBar().showMessage(
+            self.tr("{n} patients match; choose one in the list and press Enter.").format(
+                n=self.proxy.rowCount()
+            ),
+            8000,
+        )
+
+    def exact_subject(self, text: str) -> str | None:
+        """The subject code typed in full, or its number alone ("0121" for "BJ01-0121")."""
+        wanted = text.casefold()
+        for r in range(self.model.rowCount()):
+            row = self.model.index(r, 0).data(ROW_ROLE)
+            if not isinstance(row, PatientRow):
+                continue
+            code = row.subject_code
+            number = code.rsplit("-", 1)[-1]
+            if wanted in (code.casefold(), number.casefold()):
+                return code
+        return None
 
     # -- actions ----------------------------------------------------------------------
 
@@ -254,6 +314,10 @@ class MainWindow(QMainWindow):
 
     def _created(self, code: object) -> None:
         assert isinstance(code, str)
+        # A search or filter left in place must not hide the patient just added.
+        self.search.clear()
+        self.status_filter.setCurrentIndex(0)
+        self._select_after_load = code
         self.refresh()
         self.open_patient(code)
 
@@ -301,6 +365,11 @@ class MainWindow(QMainWindow):
 
         if SettingsDialog(self.settings, self).exec():
             self.settings_changed.emit()
+
+    def edit_site_units(self) -> None:
+        from rego_desktop.ui.site_units_dialog import SiteUnitsDialog
+
+        SiteUnitsDialog(self.study, self.messages, self).exec()
 
     def backup_now(self) -> None:
         from rego_desktop.backup.writer import BackupResult, write_backup

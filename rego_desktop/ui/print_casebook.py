@@ -11,7 +11,9 @@ for a real printer each page is rendered at the printer's resolution (at most
 
 Both functions raise :class:`~rego_desktop.errors.RegoError` with a message for the
 user (no study access, unknown subject, printer failure, PDFium missing); the caller
-shows it like any other action error.
+shows it like any other action error. When they succeed they say so (which printer,
+which file) in the status bar of the calling window, or through ``messages`` when it
+has none; nothing is said when neither exists (command line, tests).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QCoreApplication, QRect, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QFileDialog, QWidget
@@ -30,9 +32,26 @@ from rego_desktop.auth.roles import Permission
 from rego_desktop.errors import RegoError
 from rego_desktop.reports.pdf import PdfOptions, file_name, page_count, patient_pdf
 from rego_desktop.store.study import OpenStudy
+from rego_desktop.ui.messages import STATUS_MS, MessageService, status_window
 
 MAX_DPI: Final = 300
 T = TypeVar("T")
+
+
+def default_file_name(subject_code: str) -> str:
+    """The suggested name of a saved summary, e.g. ``BJ01-0003-summary.pdf``."""
+    stem = Path(file_name(subject_code)).stem
+    return QCoreApplication.translate("PrintCasebook", "{code}-summary.pdf").format(code=stem)
+
+
+def _confirm(
+    parent: QWidget | None, messages: MessageService | None, title: str, text: str
+) -> None:
+    window = status_window(parent)
+    if messages is not None:
+        messages.notify(parent, title, text)
+    elif window is not None:
+        window.statusBar().showMessage(text, STATUS_MS)
 
 
 def summary_pdf(
@@ -48,8 +67,11 @@ def _pdfium() -> Any:
         return importlib.import_module("pypdfium2")
     except ImportError:
         raise RegoError(
-            "Printing needs the PDF renderer (Python package pypdfium2), which is not "
-            "installed. Use Save as PDF and print the file from a PDF viewer."
+            QCoreApplication.translate(
+                "PrintCasebook",
+                "Printing needs the PDF renderer (Python package pypdfium2), which is not "
+                "installed. Use Save as PDF and print the file from a PDF viewer.",
+            )
         ) from None
 
 
@@ -92,7 +114,11 @@ def print_pdf(pdf: bytes, printer: QPrinter, *, passthrough: bool = True) -> int
         try:
             target.write_bytes(pdf)
         except OSError as exc:
-            raise RegoError(f"Could not write {target}: {exc.strerror}.") from None
+            raise RegoError(
+                QCoreApplication.translate(
+                    "PrintCasebook", "Could not write {path}: {reason}."
+                ).format(path=target, reason=exc.strerror)
+            ) from None
         return page_count(pdf)
     first, last = printer.fromPage(), printer.toPage()
     if first <= 0:
@@ -100,7 +126,12 @@ def print_pdf(pdf: bytes, printer: QPrinter, *, passthrough: bool = True) -> int
     dpi = max(72, min(printer.resolution(), MAX_DPI))
     painter = QPainter()
     if not painter.begin(printer):
-        raise RegoError("The printer could not be started; check that it is on and ready.")
+        raise RegoError(
+            QCoreApplication.translate(
+                "PrintCasebook",
+                "The printer could not be started; check that it is on and ready.",
+            )
+        )
     printed = 0
     try:
         for image in render_pages(pdf, dpi, first, last or None):
@@ -126,26 +157,53 @@ def print_casebook(
     deidentified: bool = False,
     printer: QPrinter | None = None,
     ask: bool = True,
+    messages: MessageService | None = None,
 ) -> bool:
     """Print a patient's summary: Qt print dialog, then the PDF to the chosen printer.
 
     Returns False when the user cancels the dialog. ``printer`` and ``ask=False`` let
-    callers (and tests) print without the dialog.
+    callers (and tests) print without the dialog. Says where it went when done.
     """
     pdf = _with_busy_cursor(
         lambda: summary_pdf(study, subject_code, language=language, deidentified=deidentified)
     )
     printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setDocName(f"{subject_code} summary")
+    printer.setDocName(
+        QCoreApplication.translate("PrintCasebook", "Summary of {code}").format(code=subject_code)
+    )
     printer.setFromTo(1, page_count(pdf))
     if ask:
         dialog = QPrintDialog(printer, parent)
-        dialog.setWindowTitle(f"Print summary of {subject_code}")
+        dialog.setWindowTitle(
+            QCoreApplication.translate("PrintCasebook", "Print summary of {code}").format(
+                code=subject_code
+            )
+        )
         dialog.setMinMax(1, page_count(pdf))
         if not dialog.exec():
             return False
-    _with_busy_cursor(lambda: print_pdf(pdf, printer))
+    pages = _with_busy_cursor(lambda: print_pdf(pdf, printer))
+    _confirm(
+        parent,
+        messages,
+        QCoreApplication.translate("PrintCasebook", "Print summary"),
+        printed_text(subject_code, printer, pages),
+    )
     return True
+
+
+def printed_text(subject_code: str, printer: QPrinter, pages: int) -> str:
+    """What was printed where: the printer's name, or the file for "Print to PDF"."""
+    if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and printer.outputFileName():
+        return QCoreApplication.translate(
+            "PrintCasebook", "The summary of {code} ({pages} pages) was written to {path}."
+        ).format(code=subject_code, pages=pages, path=printer.outputFileName())
+    name = printer.printerName() or QCoreApplication.translate(
+        "PrintCasebook", "the default printer"
+    )
+    return QCoreApplication.translate(
+        "PrintCasebook", "The summary of {code} ({pages} pages) was sent to the printer {printer}."
+    ).format(code=subject_code, pages=pages, printer=name)
 
 
 def save_casebook_pdf(
@@ -156,17 +214,20 @@ def save_casebook_pdf(
     language: str = "en",
     deidentified: bool = False,
     path: Path | None = None,
+    messages: MessageService | None = None,
 ) -> Path | None:
     """Save a patient's summary as a PDF file; asks where unless ``path`` is given.
 
-    Returns the file written, or None when the user cancels.
+    Returns the file written, or None when the user cancels. Names the file when done.
     """
     if path is None:
         chosen, _ = QFileDialog.getSaveFileName(
             parent,
-            f"Save summary of {subject_code} as PDF",
-            str(Path.home() / file_name(subject_code)),
-            "PDF (*.pdf)",
+            QCoreApplication.translate("PrintCasebook", "Save summary of {code} as PDF").format(
+                code=subject_code
+            ),
+            str(Path.home() / default_file_name(subject_code)),
+            QCoreApplication.translate("PrintCasebook", "PDF files (*.pdf)"),
         )
         if not chosen:
             return None
@@ -180,7 +241,19 @@ def save_casebook_pdf(
     try:
         path.write_bytes(pdf)
     except OSError as exc:
-        raise RegoError(f"Could not write {path}: {exc.strerror}.") from None
+        raise RegoError(
+            QCoreApplication.translate("PrintCasebook", "Could not write {path}: {reason}.").format(
+                path=path, reason=exc.strerror
+            )
+        ) from None
+    _confirm(
+        parent,
+        messages,
+        QCoreApplication.translate("PrintCasebook", "Save summary as PDF"),
+        QCoreApplication.translate(
+            "PrintCasebook", "The summary of {code} was saved as {path}."
+        ).format(code=subject_code, path=path),
+    )
     return path
 
 

@@ -10,7 +10,9 @@ a patient's casebook from the site list.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import datetime as dt
+
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QStatusBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,9 +31,11 @@ from PySide6.QtWidgets import (
 
 from rego_desktop.auth.roles import Permission
 from rego_desktop.errors import RegoError
-from rego_desktop.services.queries import QueryRow, QueryService
+from rego_desktop.services.queries import QueryRow, QueryService, SyncResult
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.ui.errors import report_exception
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import set_default_button
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.widgets import language
@@ -62,7 +67,6 @@ class QueriesDialog(QDialog):
             if subject
             else self.tr("Site queries")
         )
-        self.resize(1100, 560)
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("queryStatus")
         for value, text in (
@@ -75,8 +79,11 @@ class QueriesDialog(QDialog):
         self.status_filter.currentIndexChanged.connect(self.reload)
         self.summary = QLabel()
         self.summary.setObjectName("querySummary")
+        self.summary.setWordWrap(True)
+        show = QLabel(self.tr("&Show:"))
+        show.setBuddy(self.status_filter)
         top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("Show:")))
+        top.addWidget(show)
         top.addWidget(self.status_filter)
         top.addWidget(self.summary, 1)
 
@@ -107,7 +114,7 @@ class QueriesDialog(QDialog):
         self.answer_button = QPushButton(self.tr("&Answer…"))
         self.answer_button.setEnabled(user.can(Permission.ANSWER_QUERIES))
         self.answer_button.clicked.connect(self.answer)
-        self.close_button = QPushButton(self.tr("&Close query…"))
+        self.close_button = QPushButton(self.tr("C&lose query…"))
         self.close_button.setEnabled(user.can(Permission.CLOSE_QUERIES))
         self.close_button.clicked.connect(self.close_query)
         self.reopen_button = QPushButton(self.tr("&Re-open…"))
@@ -130,11 +137,20 @@ class QueriesDialog(QDialog):
         buttons.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        self.status_bar = QStatusBar()
+        self.status_bar.setObjectName("queryStatusBar")
+        self.status_bar.setSizeGripEnabled(False)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status_bar, 1)
+        bottom.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        layout.addWidget(close)
+        layout.addLayout(bottom)
+        # Enter in the list goes to the patient (site list); no button takes Enter.
+        set_default_button(self, None)
+        place(self, "queries", QSize(1100, 560))
         self.reload()
 
     def reload(self) -> None:
@@ -196,11 +212,28 @@ class QueriesDialog(QDialog):
         row = self.table.currentRow()
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
+    def describe(self, query: QueryRow) -> str:
+        """The query shown above the answer: subject, where, the finding and its status."""
+        zh = language().startswith("zh")
+        lines = [
+            self.tr("Subject: {subject}").format(subject=query.subject),
+            self.tr("Where: {where}").format(where=query.where_zh if zh else query.where),
+            self.tr("Finding ({severity}): {message}").format(
+                severity=self._severity(query.severity),
+                message=query.message_zh if zh else query.message,
+            ),
+        ]
+        if query.answer:
+            lines.append(self.tr("Answer so far: {answer}").format(answer=query.answer))
+        if query.note:
+            lines.append(self.tr("Reviewer note: {note}").format(note=query.note))
+        return "\n".join(lines)
+
     def _act(self, title: str, prompt: str, action: str) -> None:
         query = self.selected()
         if query is None:
             return
-        text = self.messages.ask_text(self, title, prompt)
+        text = self.messages.ask_text(self, title, prompt, self.describe(query))
         if text is None:
             return
         try:
@@ -240,8 +273,25 @@ class QueriesDialog(QDialog):
         self.operation = Operation(
             work, parent=self, label=self.tr("Running the edit checks…"), messages=self.messages
         )
-        self.operation.succeeded.connect(lambda _r: self.reload())
+        self.operation.succeeded.connect(self._checked)
         self.operation.start()
+
+    def _checked(self, result: object) -> None:
+        self.reload()
+        if not isinstance(result, SyncResult):
+            return
+        self.status_bar.showMessage(
+            self.tr(
+                "Edit checks run at {time} on {patients} patient(s): {opened} new, "
+                "{closed} resolved; {open} open now."
+            ).format(
+                time=dt.datetime.now().strftime("%H:%M"),
+                patients=result.patients,
+                opened=result.opened + result.reopened,
+                closed=result.closed,
+                open=result.open_now,
+            )
+        )
 
     def go_to(self) -> None:
         query = self.selected()

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -37,6 +38,8 @@ from rego_desktop.backup.integrity import study_uid
 from rego_desktop.backup.manifest import BACKUP_SUFFIX
 from rego_desktop.backup.restore import BackupCheck, RestoreResult, check_backup, restore_backup
 from rego_desktop.ui.errors import show_failure
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import focus_first_editable, set_default_button
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.widgets import error_label, heading
@@ -63,7 +66,7 @@ class RestoreDialog(QDialog):
         self.operation: Operation | None = None
         self.setObjectName("restoreDialog")
         self.setWindowTitle(self.tr("Restore the study from a backup"))
-        self.setMinimumSize(760, 460)
+        self.setMinimumSize(640, 420)
 
         intro = QLabel(
             self.tr(
@@ -93,6 +96,7 @@ class RestoreDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.empty = QLabel()
         self.empty.setObjectName("noBackups")
         self.empty.setWordWrap(True)
@@ -106,6 +110,7 @@ class RestoreDialog(QDialog):
         self.password.setObjectName("restorePassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(self.tr("&User name:"), self.username)
         form.addRow(self.tr("&Password (as it was in the backup):"), self.password)
         self.error = error_label()
@@ -123,7 +128,6 @@ class RestoreDialog(QDialog):
         self.check_button.clicked.connect(self.check)
         buttons.accepted.connect(self.restore)
         buttons.rejected.connect(self.reject)
-        self.password.returnPressed.connect(self.restore)
 
         row = QHBoxLayout()
         row.addWidget(self.empty, 1)
@@ -136,8 +140,23 @@ class RestoreDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        # Enter (in the user name or password) restores; Check backup is Alt+C.
+        set_default_button(self, self.restore_button)
         self.reload()
-        (self.password if username else self.username).setFocus()
+        place(self, "restore", QSize(820, 560))
+        self.focus_first_field()
+
+    def focus_first_field(self) -> None:
+        """The first field still to fill: the password when the user name is known."""
+        if self.username.text().strip():
+            self.password.setFocus()
+        elif not focus_first_editable(self):
+            self.username.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.focus_first_field()
 
     # -- list -------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,7 +20,10 @@ from PySide6.QtWidgets import (
 
 from rego_desktop.backup.catalog import default_backup_dir
 from rego_desktop.ui import settings as keys
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import set_default_button
 from rego_desktop.ui.settings import Settings
+from rego_desktop.ui.widgets import buddy_label
 
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 
@@ -28,6 +32,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.setObjectName("settingsDialog")
         self.setWindowTitle(self.tr("Settings"))
         self.language = QComboBox()
         self.language.setObjectName("language")
@@ -44,7 +49,7 @@ class SettingsDialog(QDialog):
         self.backup_folder = QLineEdit(settings.get(keys.BACKUP_FOLDER))
         self.backup_folder.setObjectName("backupFolder")
         self.backup_folder.setPlaceholderText(str(default_backup_dir()))
-        choose = QPushButton(self.tr("Choose…"))
+        choose = QPushButton(self.tr("C&hoose…"))
         choose.clicked.connect(self._choose_backup_folder)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.backup_folder, 1)
@@ -56,9 +61,10 @@ class SettingsDialog(QDialog):
         note = QLabel(self.tr("A new language takes effect when rego-desktop starts again."))
         note.setWordWrap(True)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(self.tr("&Language:"), self.language)
-        form.addRow(self.tr("&Lock screen after idle:"), self.idle)
-        form.addRow(self.tr("&Backup folder:"), folder_row)
+        form.addRow(self.tr("Lock screen after &idle:"), self.idle)
+        form.addRow(buddy_label(self.tr("&Backup folder:"), self.backup_folder), folder_row)
         form.addRow(self.tr("Backups &kept:"), self.backup_keep)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -68,7 +74,11 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
+        layout.addStretch(1)
         layout.addWidget(buttons)
+        set_default_button(self, buttons.button(QDialogButtonBox.StandardButton.Ok))
+        place(self, "settings", QSize(560, 260))
+        self.language.setFocus()
 
     def accept(self) -> None:
         self.settings.set(keys.LANGUAGE, str(self.language.currentData()))

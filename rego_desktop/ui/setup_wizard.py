@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -36,6 +36,8 @@ from rego_desktop.paths import data_dir
 from rego_desktop.store.opening import check_site_code, check_username, create_study
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study import CURRENT
+from rego_desktop.ui.geometry import place
+from rego_desktop.ui.keyboard import focus_first_editable, set_default_button
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.widgets import buddy_label, error_label, language
@@ -105,7 +107,8 @@ class DatabasePage(_Page):
         )
         self.path = QLineEdit(str(data_dir() / "study.rego"))
         self.path.setObjectName("databasePath")
-        browse = QPushButton(self.tr("&Browse…"))
+        # Alt+B is the wizard's Back button.
+        browse = QPushButton(self.tr("B&rowse…"))
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
@@ -200,7 +203,7 @@ class CenterKeyPage(_Page):
         self.path = QLineEdit()
         self.path.setObjectName("centerKeyPath")
         self.path.setPlaceholderText(self.tr("(optional)"))
-        browse = QPushButton(self.tr("&Browse…"))
+        browse = QPushButton(self.tr("B&rowse…"))
         browse.clicked.connect(self._browse)
         self.fingerprint = QLabel()
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -319,9 +322,10 @@ class SetupWizard(QWizard):
         self.messages = messages
         self.operation: Operation | None = None
         self.recovery_secret = recovery.generate()
+        self.setObjectName("setupWizard")
         self.setWindowTitle(self.tr("Set up rego-desktop"))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
-        self.setMinimumSize(640, 440)
+        self.setMinimumSize(600, 420)
         self.site_page = SitePage()
         self.database_page = DatabasePage()
         self.admin_page = AdminPage()
@@ -335,7 +339,17 @@ class SetupWizard(QWizard):
             self.recovery_page,
         ):
             self.addPage(page)
-        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("Create study"))
+            # Enter is the wizard's Next / Create study, never a button on the page.
+            set_default_button(page, None)
+        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("&Create study"))
+        self.currentIdChanged.connect(lambda _id: QTimer.singleShot(0, self.focus_page))
+        place(self, "setup", QSize(700, 500))
+
+    def focus_page(self) -> None:
+        """The first field of the page that shows has the focus (typing starts there)."""
+        page = self.currentPage()
+        if page is not None and page.isVisible():
+            focus_first_editable(page)
 
     def accept(self) -> None:
         path = self.database_page.chosen()

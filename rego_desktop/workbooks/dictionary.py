@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from rego_desktop.study.schema import Field, FieldType, Form, StudyDefinition
+from rego_desktop.study.schema import Field, FieldType, Form, StudyDefinition, Unit
 from rego_desktop.study.values import choices
 from rego_desktop.workbooks.listings import exported, field_columns
 from rego_desktop.workbooks.sheets import Sheet
@@ -45,13 +45,19 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+def _unit_name(unit: Unit) -> str:
+    """The symbol people read, with the stored id when it differs."""
+    symbol = unit.text()
+    return symbol if symbol == unit.id else f"{symbol} (stored as {unit.id})"
+
+
 def units_text(f: Field) -> str:
     if not f.units:
         return ""
-    canonical = f.units[0].id
-    parts = [canonical]
+    canonical = f.units[0].text()
+    parts = [_unit_name(f.units[0])]
     for unit in f.units[1:]:
-        parts.append(f"{unit.id} (x {unit.factor:g} = {canonical})")
+        parts.append(f"{_unit_name(unit)} (x {unit.factor:g} = {canonical})")
     return "; ".join(parts)
 
 
@@ -59,7 +65,7 @@ def range_text(f: Field) -> str:
     lo, hi = f.limits.minimum, f.limits.maximum
     if f.type not in (FieldType.INTEGER, FieldType.DECIMAL) or (lo is None and hi is None):
         return ""
-    unit = f" {f.canonical_unit}" if f.canonical_unit else ""
+    unit = f" {f.units[0].text()}" if f.units else ""
     if lo is not None and hi is not None:
         return f"{lo:g} to {hi:g}{unit}"
     return f">= {lo:g}{unit}" if lo is not None else f"<= {hi:g}{unit}"

@@ -9,7 +9,9 @@ their queries are raised from the soft findings in the same transaction.
 What refuses a cell (the same hard checks as the data-entry screens):
 
 - the value itself: :func:`rego_desktop.study.values.parse_text` (type, code, range,
-  date format; a value whose field has several units needs its unit, never guessed);
+  date format; a value whose field has several units needs its unit, never guessed:
+  an empty unit cell takes the site's usual unit when an administrator has set one,
+  see :mod:`rego_desktop.services.site_units`, and is refused otherwise);
 - a value in a field that does not apply given another answer (``enabled_by``);
 - the hard edit checks of :func:`rego_desktop.checks.run_checks` on the patient as a
   whole (an end before its start, an event before the first dose or after death,
@@ -44,9 +46,17 @@ from rego_desktop.errors import RegoError, UsageError, ValidationError
 from rego_desktop.models import new_uid, utcnow
 from rego_desktop.services.patients import SINGLE, SUBJECT_RE, PatientService, load_casebook
 from rego_desktop.services.queries import sync_casebook
+from rego_desktop.services.site_units import SiteUnits
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Field, FieldType, Form, StudyDefinition
-from rego_desktop.study.values import FieldProblem, Value, choices, parse_text
+from rego_desktop.study.values import (
+    FieldProblem,
+    Value,
+    choices,
+    parse_text,
+    unit_id,
+    units_text,
+)
 from rego_desktop.workbooks.listings import SUBJECT
 from rego_desktop.workbooks.template import (
     FIRST_ROW,
@@ -176,6 +186,7 @@ class _Reader:
         self.single_rows: dict[tuple[str, str], int] = {}
         self.subject_checked: dict[str, bool] = {}
         self.existing = set(PatientService(study).subject_codes())
+        self.site_units = SiteUnits(study).all()
 
     def refuse(
         self,
@@ -416,40 +427,43 @@ class _Reader:
         unit: tuple[int, str] | None,
         code: str,
     ) -> Value:
-        unit_id: str | None = None
+        chosen: str | None = None
         if len(f.units) > 1 and text != "":
-            names = ", ".join(u.id for u in f.units)
-            unit_text = unit[1] if unit is not None else ""
-            if unit_text == "":
-                where = get_column_letter(unit[0]) if unit is not None else "?"
-                self.refuse(
-                    form.id,
-                    number,
-                    index,
-                    f.id,
-                    text,
-                    f"{f.label.en}: the unit is missing; choose {names} in column {where}.",
-                    f"{f.label.zh}:缺少单位;请在{where}列选择{names}。",
-                    subject=code,
-                )
-                return None
-            match = next((u.id for u in f.units if u.id.casefold() == unit_text.casefold()), None)
-            if match is None:
-                assert unit is not None
-                self.refuse(
-                    form.id,
-                    number,
-                    unit[0],
-                    f.id + "_unit",
-                    unit_text,
-                    f"{f.label.en}: unit {unit_text!r} is not allowed; use {names}.",
-                    f"{f.label.zh}:单位{unit_text!r}不可用;请使用{names}。",
-                    subject=code,
-                )
-                return None
-            unit_id = match
+            unit_cell = unit[1] if unit is not None else ""
+            if unit_cell == "":
+                chosen = self.site_units.get(f.id)
+                if chosen is None:
+                    where = get_column_letter(unit[0]) if unit is not None else "?"
+                    self.refuse(
+                        form.id,
+                        number,
+                        index,
+                        f.id,
+                        text,
+                        f"{f.label.en}: the unit is missing and the site has no usual unit "
+                        f"for it; choose {units_text(f)} in column {where}.",
+                        f"{f.label.zh}:缺少单位,且本中心未设定常用单位;"
+                        f"请在{where}列选择{units_text(f, 'zh')}。",
+                        subject=code,
+                    )
+                    return None
+            else:
+                chosen = unit_id(f, unit_cell)
+                if chosen is None:
+                    assert unit is not None
+                    self.refuse(
+                        form.id,
+                        number,
+                        unit[0],
+                        f.id + "_unit",
+                        unit_cell,
+                        f"{f.label.en}: unit {unit_cell!r} is not allowed; use {units_text(f)}.",
+                        f"{f.label.zh}:单位{unit_cell!r}不可用;请使用{units_text(f, 'zh')}。",
+                        subject=code,
+                    )
+                    return None
         try:
-            return parse_text(self.definition, f, text, unit_id)
+            return parse_text(self.definition, f, text, chosen)
         except FieldProblem as exc:
             self.refuse(
                 form.id,

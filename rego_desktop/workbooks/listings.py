@@ -6,8 +6,9 @@ with the derived fields of :mod:`rego_desktop.derive` beside the inputs.
 
 Columns: ``subject_code``; for repeating forms ``entry`` (1, 2, ... in the form's
 order, e.g. by date); then one column per field named by its id. A field with several
-units has a second column ``<id>_unit`` with the unit the value was entered in (values
-are never converted in a listing). Choices are their codes (the data dictionary has
+units has a second column ``<id>_unit`` with the unit the value was entered in, as
+people read it ("µmol/L"; the data dictionary gives the stored id beside it; values are
+never converted in a listing). Choices are their codes (the data dictionary has
 the labels), multi-choices codes joined by ``;``, dates real Excel dates; a derived
 value that cannot be computed is left blank.
 """
@@ -22,7 +23,7 @@ from typing import Any, Final
 from rego_desktop.casebook import Casebook
 from rego_desktop.derive import Computed, DerivedKey, DerivedResult, PatientData, derived_values
 from rego_desktop.study.schema import Field, FieldType, Form, StudyDefinition
-from rego_desktop.study.values import Quantity, Value
+from rego_desktop.study.values import Quantity, Value, unit_text
 from rego_desktop.workbooks.sheets import Sheet
 
 SUBJECT: Final = "subject_code"
@@ -69,9 +70,9 @@ def cell_value(column: Column, value: Value) -> Any:
     if value is None:
         return None
     if isinstance(value, Quantity):
-        return value.unit if column.unit else value.value
+        return unit_text(column.field, value.unit) if column.unit else value.value
     if column.unit:
-        return None if len(column.field.units) > 1 else column.field.canonical_unit
+        return None if len(column.field.units) > 1 else unit_text(column.field)
     if isinstance(value, tuple):
         return MULTI_SEPARATOR.join(value)
     if isinstance(value, dt.date):

@@ -33,7 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from rego_desktop.casebook import Casebook
 from rego_desktop.study.schema import Field, FieldType, Form, Label, StudyDefinition
-from rego_desktop.study.values import Quantity, Value, choices
+from rego_desktop.study.values import Quantity, Value, choices, unit_text
 from rego_desktop.workbooks.listings import SUBJECT, UNIT_SUFFIX
 
 INSTRUCTIONS: Final = "Instructions"
@@ -81,7 +81,7 @@ def template_columns(form: Form) -> list[TemplateColumn]:
 def _label(f: Field, language: str) -> str:
     text = f.label.text(language)
     if len(f.units) == 1:
-        text += f" ({f.units[0].id})"
+        text += f" ({f.units[0].text(language)})"
     return text + (" *" if f.required else "")
 
 
@@ -110,7 +110,7 @@ def _prompt(study: StudyDefinition, form: Form, f: Field, language: str) -> str:
     elif f.type in (FieldType.INTEGER, FieldType.DECIMAL):
         lo, hi = f.limits.minimum, f.limits.maximum
         if lo is not None and hi is not None:
-            spans = [f"{lo / u.factor:.4g}-{hi / u.factor:.4g} {u.id}" for u in f.units]
+            spans = [f"{lo / u.factor:.4g}-{hi / u.factor:.4g} {u.text(language)}" for u in f.units]
             spans = spans or [f"{lo:.4g}-{hi:.4g}"]
             parts.append(("允许范围 " if zh else "Allowed ") + "; ".join(spans))
         if f.type is FieldType.INTEGER:
@@ -162,7 +162,7 @@ def _validation(
     if f is None:
         return None
     if column.unit:
-        units = [u.id for u in f.units]
+        units = [u.text(language) for u in f.units]  # the import reads symbols and ids
         unit_dv = DataValidation(type="list", formula1=lists.range_for(f"unit:{f.id}", units))
         unit_dv.prompt = "Unit: " + ", ".join(units)
         unit_dv.promptTitle = UNIT_LABEL.text(language)
@@ -233,7 +233,8 @@ def _instructions(ws: Any, study: StudyDefinition, language: str, site_code: str
         "import reads: do not change them).",
         "3. Dates as YYYY-MM-DD (e.g. 2024-03-05). Numbers as plain numbers (e.g. 13.8).",
         "4. Where a value can have several units, choose the unit in the '..._unit' column "
-        "beside it: a value without its unit is refused, never guessed.",
+        "beside it. A value without its unit takes the site's usual unit if an administrator "
+        "has set one (rego-desktop units); otherwise it is refused, never guessed.",
         "5. Choices: pick from the drop-down list (the code or the English or Chinese label "
         "is accepted). Several choices: separate them with ';'.",
         "6. Computed values (BMI, Child-Pugh, ALBI, durations, dose totals, best response) "
@@ -264,7 +265,8 @@ def _instructions(ws: Any, study: StudyDefinition, language: str, site_code: str
         "重复表单(治疗周期、剂量调整、疗效评估、不良事件等)每条记录一行。"
         "从第3行开始填写;第1-2行为表头(第2行为导入使用的列代码,请勿修改)。",
         "3. 日期格式为 YYYY-MM-DD(如 2024-03-05);数字直接填写(如 13.8)。",
-        "4. 可用多种单位的数值,请在其右侧“..._unit”列选择单位:缺少单位的数值将被拒绝,不会被猜测。",
+        "4. 可用多种单位的数值,请在其右侧“..._unit”列选择单位。未填单位的数值按本中心常用单位处理"
+        "(由管理员通过 rego-desktop units 设定);未设定时将被拒绝,不会被猜测。",
         "5. 选项:请从下拉列表中选择(代码、英文或中文标签均可)。多选时用“;”分隔。",
         "6. 计算值(BMI、Child-Pugh、ALBI、持续时间、剂量合计、最佳疗效)不在模板中,导入后自动计算。",
         "7. * 表示必填;提示中注明“仅当……时填写”的项目在其他情况下请留空。",
@@ -351,7 +353,9 @@ def _form_sheet(
                 assert f is not None
                 value = entry.get(f.id)
                 if column.unit:
-                    shown: Any = value.unit if isinstance(value, Quantity) else None
+                    shown: Any = (
+                        unit_text(f, value.unit, language) if isinstance(value, Quantity) else None
+                    )
                 else:
                     shown = _shown(study, f, value, language)
                 cell = ws.cell(row=row, column=index, value=shown)

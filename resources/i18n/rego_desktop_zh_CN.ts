@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>AdminPage</name>
@@ -27,7 +28,7 @@
         <translation>再次输入密码(&amp;R):</translation>
     </message>
     <message>
-        <source>Type the administrator's full name.</source>
+        <source>Type the administrator&apos;s full name.</source>
         <translation>请输入管理员的姓名。</translation>
     </message>
     <message>
@@ -82,12 +83,32 @@
         <translation>原因</translation>
     </message>
     <message>
+        <source>Subject, form, field, user, action, value or reason (Ctrl+F)</source>
+        <translation>受试者、表单、字段、用户、操作、值或原因(Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>&amp;Filter:</source>
+        <translation>筛选(&amp;F):</translation>
+    </message>
+    <message>
+        <source>Select an entry to see it in full.</source>
+        <translation>选择一条记录以查看完整内容。</translation>
+    </message>
+    <message>
         <source>Audit trail verified: {count} entries, chain intact.</source>
         <translation>稽查轨迹已验证:共 {count} 条记录,链完整。</translation>
     </message>
     <message>
         <source>AUDIT TRAIL DAMAGED: {problems}</source>
         <translation>稽查轨迹已损坏:{problems}</translation>
+    </message>
+    <message>
+        <source>{shown} of {total} shown</source>
+        <translation>显示 {shown} / 共 {total} 条</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详细信息</translation>
     </message>
 </context>
 <context>
@@ -125,32 +146,48 @@
         <translation>删除(&amp;D)…</translation>
     </message>
     <message>
+        <source>&amp;Casebook</source>
+        <translation>病例报告(&amp;C)</translation>
+    </message>
+    <message>
         <source>Casebook</source>
         <translation>病例报告</translation>
     </message>
     <message>
-        <source>Sign casebook…</source>
-        <translation>签署病例报告…</translation>
+        <source>&amp;Open form or entry</source>
+        <translation>打开表单或条目(&amp;O)</translation>
     </message>
     <message>
-        <source>Unlock…</source>
-        <translation>解锁…</translation>
+        <source>&amp;Add entry</source>
+        <translation>添加条目(&amp;A)</translation>
     </message>
     <message>
-        <source>Queries…</source>
-        <translation>质疑…</translation>
+        <source>&amp;Sign casebook…</source>
+        <translation>签署病例报告(&amp;S)…</translation>
     </message>
     <message>
-        <source>Audit trail…</source>
-        <translation>稽查轨迹…</translation>
+        <source>&amp;Unlock…</source>
+        <translation>解锁(&amp;U)…</translation>
     </message>
     <message>
-        <source>Print summary…</source>
-        <translation>打印摘要…</translation>
+        <source>&amp;Queries…</source>
+        <translation>质疑(&amp;Q)…</translation>
     </message>
     <message>
-        <source>Save summary as PDF…</source>
-        <translation>将摘要另存为PDF…</translation>
+        <source>Audit &amp;trail…</source>
+        <translation>稽查轨迹(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;Print summary…</source>
+        <translation>打印摘要(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Save summary as P&amp;DF…</source>
+        <translation>摘要另存为PDF(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Next &amp;pane</source>
+        <translation>下一区域(&amp;N)</translation>
     </message>
     <message>
         <source>Close</source>
@@ -199,6 +236,18 @@
     <message>
         <source>This casebook cannot be changed (signed and locked, or your role).</source>
         <translation>此病例报告不能修改(已签名锁定,或您的角色无此权限)。</translation>
+    </message>
+    <message>
+        <source>Every form is complete.</source>
+        <translation>所有表单均已完成。</translation>
+    </message>
+    <message>
+        <source>Saved. Next: {form} (press Enter to open it)</source>
+        <translation>已保存。下一个:{form}(按回车键打开)</translation>
+    </message>
+    <message>
+        <source>Nothing was typed, so nothing was saved.</source>
+        <translation>未输入任何内容,因此未保存。</translation>
     </message>
     <message>
         <source>Delete entry</source>
@@ -256,7 +305,7 @@
         <translation>协调中心密钥</translation>
     </message>
     <message>
-        <source>Transfer files are encrypted to the coordinating center's public key. Import the key file they sent you, and compare the fingerprint with them by phone. You can also do this later.</source>
+        <source>Transfer files are encrypted to the coordinating center&apos;s public key. Import the key file they sent you, and compare the fingerprint with them by phone. You can also do this later.</source>
         <translation>传输文件使用协调中心的公钥加密。请导入协调中心发给您的密钥文件,并通过电话与对方核对指纹。也可以稍后再做。</translation>
     </message>
     <message>
@@ -264,8 +313,8 @@
         <translation>(可选)</translation>
     </message>
     <message>
-        <source>&amp;Browse…</source>
-        <translation>浏览(&amp;B)…</translation>
+        <source>B&amp;rowse…</source>
+        <translation>浏览(&amp;R)…</translation>
     </message>
     <message>
         <source>&amp;Key file:</source>
@@ -285,6 +334,17 @@
     </message>
 </context>
 <context>
+    <name>ChoiceEditor</name>
+    <message>
+        <source>No choice fits; F4 shows the list.</source>
+        <translation>没有匹配的选项;按F4显示列表。</translation>
+    </message>
+    <message>
+        <source>Several fit: {names}</source>
+        <translation>多个选项匹配:{names}</translation>
+    </message>
+</context>
+<context>
     <name>DatabasePage</name>
     <message>
         <source>Study database</source>
@@ -295,8 +355,8 @@
         <translation>加密的研究数据库在本机的存放位置。默认为您的用户数据文件夹。</translation>
     </message>
     <message>
-        <source>&amp;Browse…</source>
-        <translation>浏览(&amp;B)…</translation>
+        <source>B&amp;rowse…</source>
+        <translation>浏览(&amp;R)…</translation>
     </message>
     <message>
         <source>&amp;File:</source>
@@ -357,7 +417,7 @@ Details for support are in {path}.</source>
         <translation>导出给协调中心</translation>
     </message>
     <message>
-        <source>The transfer file holds only what is listed below: subject codes, no names, record numbers, birth dates or free text, and every date turned into a study day. It is encrypted for the coordinating center and signed with this site's key.</source>
+        <source>The transfer file holds only what is listed below: subject codes, no names, record numbers, birth dates or free text, and every date turned into a study day. It is encrypted for the coordinating center and signed with this site&apos;s key.</source>
         <translation>传输文件只包含下面列出的内容:受试者编号,不含姓名、病历号、出生日期或自由文本,所有日期均转换为研究日。文件使用协调中心的公钥加密,并用本中心的密钥签名。</translation>
     </message>
     <message>
@@ -381,6 +441,38 @@ Details for support are in {path}.</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
+        <source>Site {site}, study {study} {version}: {patients} patient(s), {entries} entries; package sequence number {sequence}.</source>
+        <translation>中心 {site},研究 {study} {version}:{patients} 名患者,{entries} 条记录;数据包序号 {sequence}。</translation>
+    </message>
+    <message>
+        <source>Previous export: sequence {sequence} on {time} UTC by {user}.</source>
+        <translation>上次导出:序号 {sequence},{time} UTC,由 {user} 导出。</translation>
+    </message>
+    <message>
+        <source>Entries sent per form:</source>
+        <translation>各表单发送的记录数:</translation>
+    </message>
+    <message>
+        <source>Removed (stays at the site):</source>
+        <translation>已移除(保留在本中心):</translation>
+    </message>
+    <message>
+        <source>  {form}: whole form ({reason}), {count} entries</source>
+        <translation>  {form}:整个表单({reason}),{count} 条记录</translation>
+    </message>
+    <message>
+        <source>  {form} / {field} ({reason}): {count} value(s)</source>
+        <translation>  {form} / {field}({reason}):{count} 个值</translation>
+    </message>
+    <message>
+        <source>Sent without any dates (no first dose date, so no study day 1): {codes}.</source>
+        <translation>发送时不含任何日期(无首次给药日期,因此没有研究第1天):{codes}。</translation>
+    </message>
+    <message>
+        <source>Dates are sent as study days (day 1 = first dose date, no day 0); ages at first dose of 90 or more as &quot;{top}&quot; ({grouped} patient(s)); {unknown} patient(s) without an age.</source>
+        <translation>日期以研究日发送(第1天 = 首次给药日期,没有第0天);首次给药时年龄90岁及以上者以“{top}”发送({grouped} 名患者);{unknown} 名患者无年龄。</translation>
+    </message>
+    <message>
         <source>Coordinating center public key</source>
         <translation>协调中心公钥</translation>
     </message>
@@ -397,7 +489,7 @@ Details for support are in {path}.</source>
         <translation>传输文件 (*.rgt)</translation>
     </message>
     <message>
-        <source>Choose the coordinating center's public key file.</source>
+        <source>Choose the coordinating center&apos;s public key file.</source>
         <translation>请选择协调中心的公钥文件。</translation>
     </message>
     <message>
@@ -436,6 +528,18 @@ Details for support are in {path}.</source>
         <translation>尚无法计算</translation>
     </message>
     <message>
+        <source>Required fields missing</source>
+        <translation>必填项未填写</translation>
+    </message>
+    <message>
+        <source>Not entered yet: {fields}.
+
+Save this {what} as incomplete anyway? No goes back to the first missing field.</source>
+        <translation>尚未填写:{fields}。
+
+仍要将此{what}保存为未完成吗?选择“否”返回第一个未填写的字段。</translation>
+    </message>
+    <message>
         <source>Reason for change</source>
         <translation>修改原因</translation>
     </message>
@@ -471,12 +575,12 @@ Details for support are in {path}.</source>
         <translation>密码(&amp;P):</translation>
     </message>
     <message>
-        <source>Unlock</source>
-        <translation>解锁</translation>
+        <source>&amp;Unlock</source>
+        <translation>解锁(&amp;U)</translation>
     </message>
     <message>
-        <source>Log out</source>
-        <translation>退出登录</translation>
+        <source>&amp;Log out</source>
+        <translation>退出登录(&amp;L)</translation>
     </message>
     <message>
         <source>Locked</source>
@@ -549,10 +653,6 @@ Details for support are in {path}.</source>
         <translation>全部患者</translation>
     </message>
     <message>
-        <source>Show:</source>
-        <translation>显示:</translation>
-    </message>
-    <message>
         <source>Site {site} · {name} ({role}) · {path}</source>
         <translation>中心 {site} · {name}({role}) · {path}</translation>
     </message>
@@ -581,8 +681,12 @@ Details for support are in {path}.</source>
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
     <message>
-        <source>Log &amp;out</source>
-        <translation>退出登录(&amp;O)</translation>
+        <source>Sho&amp;w:</source>
+        <translation>显示(&amp;W):</translation>
+    </message>
+    <message>
+        <source>Log ou&amp;t</source>
+        <translation>注销(&amp;T)</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -613,6 +717,10 @@ Details for support are in {path}.</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
+        <source>Usual lab u&amp;nits…</source>
+        <translation>常用检验单位(&amp;N)…</translation>
+    </message>
+    <message>
         <source>&amp;Back up now</source>
         <translation>立即备份(&amp;B)</translation>
     </message>
@@ -633,6 +741,22 @@ Details for support are in {path}.</source>
         <translation>显示 {shown} / 共 {total} 名患者</translation>
     </message>
     <message>
+        <source>No patients yet. Press Ctrl+N (Study &gt; New patient) to add the first patient; the casebook opens at the eligibility form.</source>
+        <translation>尚无患者。按Ctrl+N(研究 &gt; 新建患者)添加第一位患者;病例报告将从入选标准表开始。</translation>
+    </message>
+    <message>
+        <source>No patients yet. Site staff with data entry rights add them.</source>
+        <translation>尚无患者。由具有数据录入权限的中心人员添加。</translation>
+    </message>
+    <message>
+        <source>No patient matches the search. Esc in the search box clears it.</source>
+        <translation>没有与搜索匹配的患者。在搜索框中按Esc可清除搜索。</translation>
+    </message>
+    <message>
+        <source>{n} patients match; choose one in the list and press Enter.</source>
+        <translation>{n}位患者匹配;请在列表中选择一位后按回车键。</translation>
+    </message>
+    <message>
         <source>Adding a patient…</source>
         <translation>正在添加患者…</translation>
     </message>
@@ -651,6 +775,36 @@ Details for support are in {path}.</source>
     <message>
         <source>About rego-desktop</source>
         <translation>关于 rego-desktop</translation>
+    </message>
+</context>
+<context>
+    <name>MessageService</name>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Discard changes</source>
+        <translation>放弃修改(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>NumberEditor</name>
+    <message>
+        <source>unit?</source>
+        <translation>单位?</translation>
+    </message>
+    <message>
+        <source>The site&apos;s usual unit; F4 changes it</source>
+        <translation>本中心常用单位;按F4更改</translation>
+    </message>
+    <message>
+        <source>Choose the unit written in the chart</source>
+        <translation>请选择病历中记录的单位</translation>
     </message>
 </context>
 <context>
@@ -696,6 +850,65 @@ Details for support are in {path}.</source>
     </message>
 </context>
 <context>
+    <name>PrintCasebook</name>
+    <message>
+        <source>{code}-summary.pdf</source>
+        <translation>{code}-摘要.pdf</translation>
+    </message>
+    <message>
+        <source>Printing needs the PDF renderer (Python package pypdfium2), which is not installed. Use Save as PDF and print the file from a PDF viewer.</source>
+        <translation>打印需要 PDF 渲染组件(Python 软件包 pypdfium2),但尚未安装。请使用“另存为PDF”,再用 PDF 阅读器打印该文件。</translation>
+    </message>
+    <message>
+        <source>Could not write {path}: {reason}.</source>
+        <translation>无法写入 {path}:{reason}。</translation>
+    </message>
+    <message>
+        <source>The printer could not be started; check that it is on and ready.</source>
+        <translation>无法启动打印机;请检查打印机是否已开启并就绪。</translation>
+    </message>
+    <message>
+        <source>Summary of {code}</source>
+        <translation>{code} 的摘要</translation>
+    </message>
+    <message>
+        <source>Print summary of {code}</source>
+        <translation>打印 {code} 的摘要</translation>
+    </message>
+    <message>
+        <source>Print summary</source>
+        <translation>打印摘要</translation>
+    </message>
+    <message>
+        <source>The summary of {code} ({pages} pages) was written to {path}.</source>
+        <translation>{code} 的摘要(共 {pages} 页)已写入 {path}。</translation>
+    </message>
+    <message>
+        <source>the default printer</source>
+        <translation>默认打印机</translation>
+    </message>
+    <message>
+        <source>The summary of {code} ({pages} pages) was sent to the printer {printer}.</source>
+        <translation>{code} 的摘要(共 {pages} 页)已发送到打印机 {printer}。</translation>
+    </message>
+    <message>
+        <source>Save summary of {code} as PDF</source>
+        <translation>将 {code} 的摘要另存为PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Save summary as PDF</source>
+        <translation>将摘要另存为PDF</translation>
+    </message>
+    <message>
+        <source>The summary of {code} was saved as {path}.</source>
+        <translation>{code} 的摘要已保存为 {path}。</translation>
+    </message>
+</context>
+<context>
     <name>QueriesDialog</name>
     <message>
         <source>Queries of {code}</source>
@@ -720,10 +933,6 @@ Details for support are in {path}.</source>
     <message>
         <source>All</source>
         <translation>全部</translation>
-    </message>
-    <message>
-        <source>Show:</source>
-        <translation>显示:</translation>
     </message>
     <message>
         <source>Subject</source>
@@ -758,8 +967,12 @@ Details for support are in {path}.</source>
         <translation>回复(&amp;A)…</translation>
     </message>
     <message>
-        <source>&amp;Close query…</source>
-        <translation>关闭质疑(&amp;C)…</translation>
+        <source>&amp;Show:</source>
+        <translation>显示(&amp;S):</translation>
+    </message>
+    <message>
+        <source>C&amp;lose query…</source>
+        <translation>关闭质疑(&amp;L)…</translation>
     </message>
     <message>
         <source>&amp;Re-open…</source>
@@ -806,6 +1019,26 @@ Details for support are in {path}.</source>
         <translation>已关闭</translation>
     </message>
     <message>
+        <source>Subject: {subject}</source>
+        <translation>受试者:{subject}</translation>
+    </message>
+    <message>
+        <source>Where: {where}</source>
+        <translation>位置:{where}</translation>
+    </message>
+    <message>
+        <source>Finding ({severity}): {message}</source>
+        <translation>发现({severity}):{message}</translation>
+    </message>
+    <message>
+        <source>Answer so far: {answer}</source>
+        <translation>已有回复:{answer}</translation>
+    </message>
+    <message>
+        <source>Reviewer note: {note}</source>
+        <translation>审核备注:{note}</translation>
+    </message>
+    <message>
         <source>Answer query</source>
         <translation>回复质疑</translation>
     </message>
@@ -832,6 +1065,10 @@ Details for support are in {path}.</source>
     <message>
         <source>Running the edit checks…</source>
         <translation>正在运行逻辑核查…</translation>
+    </message>
+    <message>
+        <source>Edit checks run at {time} on {patients} patient(s): {opened} new, {closed} resolved; {open} open now.</source>
+        <translation>逻辑核查已于 {time} 对 {patients} 名患者运行:新增 {opened} 条,已解决 {closed} 条;当前未解决 {open} 条。</translation>
     </message>
 </context>
 <context>
@@ -959,7 +1196,7 @@ Choose a backup. It is checked completely before anything is replaced: it must o
         <translation>从备份恢复</translation>
     </message>
     <message>
-        <source>No backup was found in {folders}. Use 'Other backup file…' to choose one.</source>
+        <source>No backup was found in {folders}. Use &apos;Other backup file…&apos; to choose one.</source>
         <translation>在 {folders} 中未找到备份。请使用“其他备份文件…”进行选择。</translation>
     </message>
     <message>
@@ -989,7 +1226,7 @@ Choose a backup. It is checked completely before anything is replaced: it must o
     <message>
         <source>Replace the study database {db} with the backup {backup}?
 
-Changes made after the backup was written will not be in the restored study; the current file is kept beside it, renamed with today's date.</source>
+Changes made after the backup was written will not be in the restored study; the current file is kept beside it, renamed with today&apos;s date.</source>
         <translation>是否用备份 {backup} 替换研究数据库 {db}?
 
 备份之后所做的修改不会出现在恢复后的研究中;当前文件会保留在旁边,并以今天的日期重命名。</translation>
@@ -1041,10 +1278,6 @@ Changes made after the backup was written will not be in the restored study; the
         <translation> 分钟</translation>
     </message>
     <message>
-        <source>Choose…</source>
-        <translation>选择…</translation>
-    </message>
-    <message>
         <source>A new language takes effect when rego-desktop starts again.</source>
         <translation>新的语言将在 rego-desktop 重新启动后生效。</translation>
     </message>
@@ -1053,8 +1286,12 @@ Changes made after the backup was written will not be in the restored study; the
         <translation>语言(&amp;L):</translation>
     </message>
     <message>
-        <source>&amp;Lock screen after idle:</source>
-        <translation>空闲多久后锁定屏幕(&amp;L):</translation>
+        <source>C&amp;hoose…</source>
+        <translation>选择(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Lock screen after &amp;idle:</source>
+        <translation>空闲多久后锁定屏幕(&amp;I):</translation>
     </message>
     <message>
         <source>&amp;Backup folder:</source>
@@ -1076,8 +1313,8 @@ Changes made after the backup was written will not be in the restored study; the
         <translation>设置 rego-desktop</translation>
     </message>
     <message>
-        <source>Create study</source>
-        <translation>创建研究</translation>
+        <source>&amp;Create study</source>
+        <translation>创建研究(&amp;C)</translation>
     </message>
     <message>
         <source>Creating the study…</source>
@@ -1097,6 +1334,14 @@ Changes made after the backup was written will not be in the restored study; the
     <message>
         <source>Preparing the demo study…</source>
         <translation>正在准备演示研究…</translation>
+    </message>
+    <message>
+        <source>Study already open</source>
+        <translation>研究已打开</translation>
+    </message>
+    <message>
+        <source>Log out of {path} before opening another study.</source>
+        <translation>请先注销 {path},再打开其他研究。</translation>
     </message>
     <message>
         <source>Writing the daily backup…</source>
@@ -1135,6 +1380,37 @@ Changes made after the backup was written will not be in the restored study; the
     </message>
 </context>
 <context>
+    <name>SiteUnitsDialog</name>
+    <message>
+        <source>Usual laboratory units of this site</source>
+        <translation>本中心常用检验单位</translation>
+    </message>
+    <message>
+        <source>Choose the unit your laboratory reports for each value. The entry screens then preselect it (the unit can still be changed for one value, or typed after the number). With “ask each time”, a value without a unit is refused.</source>
+        <translation>请为每项指标选择本院检验科报告所用的单位。录入界面将预先选中该单位(单个数值仍可更改单位,或在数值后直接输入单位)。选择“每次询问”时,未注明单位的数值将被拒绝。</translation>
+    </message>
+    <message>
+        <source>ask each time</source>
+        <translation>每次询问</translation>
+    </message>
+    <message>
+        <source>e.g. units of our hospital laboratory</source>
+        <translation>例如:本院检验科使用的单位</translation>
+    </message>
+    <message>
+        <source>&amp;Reason for the change:</source>
+        <translation>更改原因(&amp;R):</translation>
+    </message>
+    <message>
+        <source>Only an administrator can change the usual units.</source>
+        <translation>只有管理员可以更改常用单位。</translation>
+    </message>
+    <message>
+        <source>Type the reason for the change (kept in the audit trail).</source>
+        <translation>请输入更改原因(将记录在稽查轨迹中)。</translation>
+    </message>
+</context>
+<context>
     <name>UserEditor</name>
     <message>
         <source>Reset password of {user}</source>
@@ -1167,6 +1443,10 @@ Changes made after the backup was written will not be in the restored study; the
     <message>
         <source>The two passwords differ.</source>
         <translation>两次输入的密码不一致。</translation>
+    </message>
+    <message>
+        <source>Password not accepted. {rules}</source>
+        <translation>密码不符合要求。{rules}</translation>
     </message>
 </context>
 <context>
@@ -1204,8 +1484,8 @@ Changes made after the backup was written will not be in the restored study; the
         <translation>停用/启用(&amp;D)</translation>
     </message>
     <message>
-        <source>Set &amp;role</source>
-        <translation>设置角色(&amp;R)</translation>
+        <source>Set r&amp;ole</source>
+        <translation>设置角色(&amp;O)</translation>
     </message>
     <message>
         <source>yes</source>

@@ -161,11 +161,31 @@ def test_an_earlier_death_makes_later_records_impossible() -> None:
     survival["death_date"] = D(2024, 3, 1)
     survival["last_follow_up_date"] = D(2024, 2, 20)
     problems = hard_problems(book, "survival", None, survival, today=TODAY)
-    assert {p.rule for p in problems} == {"date.after_death"}
+    assert {p.rule for p in problems} == {"date.after_death", "progression.after_death"}
     forms = {p.form for p in problems}
     assert {"cycles", "response_assessments", "treatment", "subsequent_treatments"} <= forms
-    assert "progression" not in forms  # a progression after death is a soft finding
+    assert "progression" in forms  # a progression after death is refused like the rest
     assert "survival" not in forms
+
+
+def test_a_progression_after_death_is_refused_on_save() -> None:
+    """Progression cannot follow death: a hard error, like every date after death."""
+    from rego_desktop.checks import RULES
+
+    assert (RULES["progression.after_death"].severity, RULES["progression.after_death"].hard) == (
+        "error",
+        True,
+    )
+    book = build()  # died on 2024-09-15
+    progression = dict(book.single("progression"))
+    progression["progression_date"] = D(2024, 9, 20)
+    problems = hard_problems(book, "progression", None, progression, today=TODAY)
+    assert [(p.rule, p.form, p.field, p.severity) for p in problems] == [
+        ("progression.after_death", "progression", "progression_date", "error")
+    ]
+    assert "PFS and TTP" in problems[0].message
+    progression["progression_date"] = D(2024, 9, 15)  # on the day of death: allowed
+    assert hard_problems(book, "progression", None, progression, today=TODAY) == []
 
 
 def test_a_birth_date_after_other_dates_is_refused() -> None:

@@ -18,7 +18,7 @@ from rego_desktop.reports.fonts import fonts
 from rego_desktop.reports.pdf import PdfOptions, page_count, render_pdf
 from rego_desktop.services.signatures import SignatureInfo
 from rego_desktop.study import CURRENT
-from rego_desktop.study.values import Value, display
+from rego_desktop.study.values import Quantity, Value, display
 from tests.checks.casebooks import (
     FIRST,
     TODAY,
@@ -252,3 +252,16 @@ def test_unknown_doses_and_missing_records_still_render() -> None:
     text = flat(" ".join(pages(pdf_of(bare))))
     assert "Dosing timeline" in text
     assert "None recorded" in text
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_units_are_printed_as_people_read_them(language: str) -> None:
+    book = build(put("baseline_liver", bilirubin=Quantity(20.0, "umol/L")))
+    text = flat(" ".join(pages(pdf_of(book, language=language))))
+    assert "20.0 µmol/L" in text  # stored as umol/L
+    assert "22.5 kg/m²" in text  # BMI of 170 cm and 65 kg, unit stored as kg/m2
+    assert "umol/L" not in text
+    assert "kg/m2" not in text
+    assert ("323 天" if language == "zh" else "323 days") in text  # a prior regimen
+    # The patient died: "Deceased", not "Follow-up".
+    assert ("状态 已死亡" if language == "zh" else "Status Deceased") in text

@@ -8,9 +8,12 @@ import pytest
 
 from rego_desktop.rules.derived import Computed, Derived, NotComputable
 from rego_desktop.rules.time_to_event import (
+    REASONS,
     Basis,
+    DateConflict,
     SurvivalDates,
     TimeToEvent,
+    not_computable_reasons,
     overall_survival,
     progression_free_survival,
     time_to_events,
@@ -157,3 +160,51 @@ def test_endpoints_not_computable(
 def test_impossible_dates_are_refused(dates: SurvivalDates, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         time_to_events(dates)
+
+
+@pytest.mark.parametrize(
+    ("dates", "reasons"),
+    [
+        pytest.param(SurvivalDates(FIRST, death=date(2024, 5, 1)), {}, id="all_computable"),
+        pytest.param(
+            SurvivalDates(None),
+            dict.fromkeys(("os", "pfs", "ttp"), "no_first_dose"),
+            id="no_first_dose",
+        ),
+        pytest.param(
+            SurvivalDates(FIRST),
+            {
+                "os": "no_last_contact",
+                "pfs": "no_assessment_or_follow_up",
+                "ttp": "no_assessment_or_follow_up",
+            },
+            id="nothing_after_day_1",
+        ),
+        pytest.param(
+            SurvivalDates(FIRST, death=date(2024, 3, 1), progression=date(2024, 3, 2)),
+            dict.fromkeys(("os", "pfs", "ttp"), "progression_after_death"),
+            id="progression_after_death",
+        ),
+        pytest.param(
+            SurvivalDates(FIRST, death=date(2024, 3, 1), last_follow_up=date(2024, 4, 1)),
+            dict.fromkeys(("os", "pfs", "ttp"), "last_follow_up_after_death"),
+            id="follow_up_after_death",
+        ),
+        pytest.param(
+            SurvivalDates(FIRST, progression=date(2023, 12, 1)),
+            dict.fromkeys(("os", "pfs", "ttp"), "progression_before_first_dose"),
+            id="progression_before_first_dose",
+        ),
+    ],
+)
+def test_why_an_endpoint_cannot_be_computed(dates: SurvivalDates, reasons: dict[str, str]) -> None:
+    assert not_computable_reasons(dates) == reasons
+    for code in reasons.values():
+        assert REASONS[code].en
+        assert REASONS[code].zh
+
+
+def test_contradictory_dates_say_which() -> None:
+    with pytest.raises(DateConflict) as info:
+        time_to_events(SurvivalDates(FIRST, death=date(2024, 3, 1), progression=date(2024, 3, 2)))
+    assert info.value.reason == "progression_after_death"

@@ -120,6 +120,8 @@ def test_status_follows_the_casebook(study: OpenStudy) -> None:
         code, "treatment", {"first_dose_date": dt.date(2024, 3, 5), "initial_daily_dose": 160.0}
     )
     assert service.list_patients()[0].status is PatientStatus.ON_TREATMENT
+    service.save(code, "survival", {"status": "lost", "last_follow_up_date": dt.date(2024, 8, 1)})
+    assert service.list_patients()[0].status is PatientStatus.FOLLOW_UP
     service.save(
         code,
         "survival",
@@ -129,8 +131,11 @@ def test_status_follows_the_casebook(study: OpenStudy) -> None:
             "death_date": dt.date(2024, 9, 1),
             "death_cause": "progression",
         },
+        reason="died",
     )
-    assert service.list_patients()[0].status is PatientStatus.FOLLOW_UP
+    row = service.list_patients()[0]
+    assert row.status is PatientStatus.DECEASED
+    assert (row.status.label.en, row.status.label.zh) == ("Deceased", "已死亡")
     other = service.create_patient()
     service.save(other, "eligibility", {"inc_age_18": "yes", "inc_bclc_b_c": "no"})
     rows = {r.subject_code: r for r in service.list_patients()}
@@ -192,3 +197,41 @@ def test_altered_list_entry_is_reported_as_damage(study: OpenStudy) -> None:
         )
     with pytest.raises(DamagedDatabase, match=f"list entry of {second} cannot be decrypted"):
         service.list_patients()
+
+
+def test_list_entries_of_an_older_version_show_a_death(study: OpenStudy) -> None:
+    """Version 1 list entries said "follow_up" for a patient who died: the list works
+    the status out again from the records, once, and stores it."""
+    import json
+
+    from rego_desktop.models import Patient
+    from rego_desktop.services.patients import SUMMARY_VERSION, summary_aad
+
+    service = PatientService(study)
+    dead, alive = service.create_patient(), service.create_patient()
+    survival = {
+        "status": "dead",
+        "last_follow_up_date": dt.date(2024, 9, 1),
+        "death_date": dt.date(2024, 9, 1),
+        "death_cause": "progression",
+    }
+    service.save(dead, "survival", survival)
+    service.save(alive, "survival", {"status": "lost", "last_follow_up_date": dt.date(2024, 9, 1)})
+    old = {"status": "follow_up", "name": "", "record_number": "", "forms_complete": 0}
+    with study.transaction() as session:
+        for patient in session.query(Patient):
+            patient.summary = study.keyring.records.encrypt(
+                json.dumps(old).encode(), summary_aad(study.info.db_uid, patient.uid)
+            )
+    rows = {r.subject_code: r.status for r in service.list_patients()}
+    assert rows == {dead: PatientStatus.DECEASED, alive: PatientStatus.FOLLOW_UP}
+    with study.reading() as session:
+        for patient in session.query(Patient):
+            assert patient.summary is not None
+            stored = json.loads(
+                study.keyring.records.decrypt(
+                    patient.summary, summary_aad(study.info.db_uid, patient.uid)
+                )
+            )
+            assert stored["v"] == SUMMARY_VERSION
+            assert stored["status"] == rows[patient.subject_code].value

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from rego_desktop.paths import default_database
 from rego_desktop.ui.app import DEMO_PASSWORD, DEMO_USER, SiteApplication
 from rego_desktop.ui.messages import ScriptedMessages
-from rego_desktop.ui.settings import LAST_DATABASE, Settings
+from rego_desktop.ui.settings import LAST_DATABASE, LAST_USER, Settings
 from tests.conftest import ADMIN, PASSWORD
 from tests.ui.conftest import settle, snapshot
 
@@ -82,4 +83,74 @@ def test_demo_mode_shows_the_demo_password(
         lambda: app.window is not None and app.window.model.rowCount() > 100, timeout=10_000
     )
     snapshot(app.window, shots, "demo-patient-list")
+    app.close_session()
+
+
+def test_after_the_idle_lock_the_same_field_takes_the_next_key(
+    qtbot: QtBot, messages: ScriptedMessages, created: object, db_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from rego_desktop.services.patients import PatientService
+    from tests.ui.conftest import activate
+
+    settings = Settings()
+    settings.set(LAST_DATABASE, str(db_path))
+    settings.set(LAST_USER, ADMIN)
+    app = SiteApplication(settings, messages)
+    app.start()
+    assert app.login is not None
+    activate(qtbot, app.login)
+    qtbot.keyClicks(QApplication.focusWidget(), PASSWORD)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10_000)
+    assert app.window is not None
+    assert app.study is not None
+    code = PatientService(app.study).create_patient()
+    app.window.open_patient(code)
+    book = app.window.casebooks[code]
+    activate(qtbot, book)
+    wizard = book.open_form(app.study.definition.form("demographics"), None)
+    assert wizard is not None
+    activate(qtbot, wizard)
+    settle()
+    before = QApplication.focusWidget()
+    assert before is not None
+    assert wizard.isAncestorOf(before)
+    assert app.idle is not None
+    app.idle.set_interval_ms(50)
+    qtbot.waitUntil(lambda: app.lock_dialog is not None, timeout=5000)
+    lock = app.lock_dialog
+    assert lock is not None
+    activate(qtbot, lock)
+    qtbot.keyClicks(QApplication.focusWidget(), PASSWORD)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: app.lock_dialog is None, timeout=10_000)
+    app.idle.pause()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is before, timeout=5000)
+    wizard.close()
+    app.close_session()
+
+
+def test_a_second_log_in_never_opens_a_second_main_window(
+    qtbot: QtBot, messages: ScriptedMessages, created: object, db_path: Path
+) -> None:
+    from rego_desktop.store.opening import open_study
+
+    settings = Settings()
+    settings.set(LAST_DATABASE, str(db_path))
+    app = SiteApplication(settings, messages)
+    app.start()
+    assert app.login is not None
+    app.login.username.setText(ADMIN)
+    app.login.password.setText(PASSWORD)
+    app.login.try_login()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10_000)
+    first = app.window
+    app.show_login(db_path)  # e.g. a log-in left open behind the main window
+    app.logged_in(open_study(db_path, ADMIN, PASSWORD))
+    assert app.window is first
+    mains = [w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow"]
+    assert len([w for w in mains if w.isVisible()]) == 1
     app.close_session()

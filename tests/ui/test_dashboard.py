@@ -317,3 +317,36 @@ def test_empty_study(
     assert window.ae.rowCount() == 0
     snapshot(window, shots, "dashboard-empty")
     window.timer.stop()
+
+
+def test_patients_left_out_of_an_endpoint_are_named_with_the_reason(
+    qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages
+) -> None:
+    import datetime as dt
+
+    from rego_desktop.services.patients import PatientService
+
+    service = PatientService(study)
+    code = service.create_patient()
+    service.save(
+        code,
+        "eligibility",
+        {
+            f.id: ("yes" if f.id.startswith("inc_") else "no")
+            for f in study.definition.form("eligibility").fields
+            if f.is_input
+        },
+    )
+    service.save(code, "treatment", {"first_dose_date": dt.date(2024, 3, 1)})
+    dashboard = Dashboard(study, messages)
+    qtbot.addWidget(dashboard)
+    qtbot.waitUntil(lambda: dashboard.summary is not None, timeout=10_000)
+    assert dashboard.summary is not None
+    assert dashboard.summary.not_computable, "a treated patient without follow-up is named"
+    table = dashboard.missing
+    subjects = {table.item(r, 0).text() for r in range(table.rowCount())}  # type: ignore[union-attr]
+    assert subjects == {code}
+    reasons = [table.item(r, 2).text() for r in range(table.rowCount())]  # type: ignore[union-attr]
+    assert all(reasons)
+    title = dashboard.tabs.tabText(dashboard.tabs.count() - 1)
+    assert f"({len(dashboard.summary.not_computable)})" in title

@@ -80,9 +80,14 @@ def test_units_are_chosen_not_guessed(
     editor = wizard.rows["bilirubin"].editor
     assert isinstance(editor, NumberEditor)
     assert editor.unit is not None
-    assert [editor.unit.itemText(i) for i in range(editor.unit.count())] == ["umol/L", "mg/dL"]
+    # No unit is preselected: the chooser starts on "unit?" and the value is refused.
+    assert [editor.unit.itemText(i) for i in range(editor.unit.count())] == [
+        "unit?",
+        "µmol/L",
+        "mg/dL",
+    ]
     type_into(qtbot, wizard, "bilirubin", "80")
-    editor.unit.setCurrentIndex(1)
+    editor.unit.setCurrentIndex(2)
     wizard.button(QWizard.WizardButton.FinishButton).click()
     settle()
     assert "allowed 0-58.466 mg/dL" in wizard.rows["bilirubin"].note.text()
@@ -226,7 +231,7 @@ def test_derived_values_show_beside_their_inputs(
     assert "not computable" in bmi.text()
     type_into(qtbot, wizard, "height", "160")
     type_into(qtbot, wizard, "weight", "64")
-    assert bmi.text() == "25.0 kg/m2"
+    assert bmi.text() == "25.0 kg/m²"
     snapshot(wizard, shots, "crf-derived-bmi")
 
 

@@ -54,7 +54,8 @@ def test_search_by_code_name_or_record_number() -> None:
     proxy.set_text("")
     proxy.set_status(PatientStatus.SCREEN_FAILURE)
     assert all(proxy.index(r, 3).data() == "Screen failure" for r in range(proxy.rowCount()))
-    assert proxy.rowCount() == 6
+    expected = sum(1 for row in rows(30) if row.status is PatientStatus.SCREEN_FAILURE)
+    assert proxy.rowCount() == expected > 0
 
 
 def test_sorting_uses_typed_keys() -> None:

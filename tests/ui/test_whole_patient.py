@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from rego_desktop.casebook import FormStatus, PatientStatus
@@ -248,12 +248,14 @@ def type_value(qtbot: QtBot, wizard: FormWizard, field_id: str, value: Value) ->
         qtbot.keyClick(line, Qt.Key.Key_Tab)
         assert editor.value() == value, (field_id, label)
         return
+    if isinstance(target, QLineEdit):
+        target.selectAll()  # a proposal (cycle number, dates) is replaced by typing
     if isinstance(value, Quantity):
-        qtbot.keyClicks(target, f"{value.value:g}")
+        # The unit written in the chart is typed after the number ("2.0 umol/L").
         assert isinstance(editor, NumberEditor)
-        if editor.unit is not None:
-            editor.unit.setFocus()
-            qtbot.keyClicks(editor.unit, value.unit)
+        unit = f" {value.unit}" if editor.unit is not None else ""
+        qtbot.keyClicks(target, f"{value.value:g}{unit}")
+        assert editor.value() == value, field_id
         return
     text = (
         value.isoformat()
@@ -313,7 +315,7 @@ def test_whole_patient_by_keyboard(
         assert values in stored, form_id
     for form in study.definition.forms:
         assert book.form_status(form.id) is FormStatus.COMPLETE, form.id
-    assert book.status() is PatientStatus.FOLLOW_UP
+    assert book.status() is PatientStatus.DECEASED
     window.reload()
     window._select_form("cycles")
     snapshot(window, shots, "whole-patient-casebook")

@@ -104,7 +104,9 @@ def test_listings_hold_every_record_without_identifying_or_free_text(
     bilirubin = entry.get("bilirubin")
     assert isinstance(bilirubin, Quantity)
     assert first["bilirubin"] == pytest.approx(bilirubin.value)
-    assert first["bilirubin_unit"] == bilirubin.unit
+    # The unit as people read it; the stored id stays in the database and transfer files.
+    assert first["bilirubin_unit"] == {"umol/L": "µmol/L", "mg/dL": "mg/dL"}[bilirubin.unit]
+    assert {r["bilirubin_unit"] for r in cycles} - {None} <= {"µmol/L", "mg/dL"}
     assert first["child_pugh_class"] in ("A", "B", "C")  # derived, from rego_desktop.derive
     treatment = {r["subject_code"]: r for r in table(workbook, "treatment")}
     for code, book in books.items():
@@ -121,8 +123,12 @@ def test_dictionary_describes_every_field(workbook: Path, study: OpenStudy) -> N
     assert len(rows) == sum(len(f.fields) for f in study.definition.forms)
     bilirubin = by_key[("baseline_liver", "bilirubin")]
     assert bilirubin["label_zh"] == "总胆红素"
-    assert "mg/dL (x 17.104 = umol/L)" in bilirubin["units"]
-    assert bilirubin["range"] == "0 to 1000 umol/L"
+    # Symbols people read, with the id stored in the database and transfer files.
+    assert bilirubin["units"] == "µmol/L (stored as umol/L); mg/dL (x 17.104 = µmol/L)"
+    assert bilirubin["range"] == "0 to 1000 µmol/L"
+    assert by_key[("lab_tests", "platelets")]["units"] == "10⁹/L (stored as 10^9/L)"
+    assert by_key[("demographics", "bmi")]["units"] == "kg/m² (stored as kg/m2)"
+    assert by_key[("demographics", "bmi")]["range"] == "5 to 100 kg/m²"
     assert bilirubin["listing_columns"] == "bilirubin, bilirubin_unit"
     sex = by_key[("demographics", "sex")]
     assert "male = Male / 男" in sex["codes"]

@@ -103,7 +103,7 @@ def test_template_has_a_sheet_per_form_with_keys_lists_and_prompts(
     unit = validation(wb, "baseline_liver", "bilirubin_unit")
     assert unit.type == "list"
     listed = [c.value for c in wb[LISTS][unit.formula1.split("$")[1]] if c.value]
-    assert listed == ["unit:bilirubin", "umol/L", "mg/dL"]
+    assert listed == ["unit:bilirubin", "µmol/L", "mg/dL"]  # symbols; ids are accepted too
     pvtt = validation(wb, "primary_tumour", "pvtt")
     assert "Only when" in pvtt.prompt or "仅当" in pvtt.prompt
 
@@ -307,3 +307,35 @@ def test_template_and_import_commands(
     not_xlsx = tmp_path / "x.xlsx"
     not_xlsx.write_text("hello")
     assert cli_main.main(["import", "--db", str(target.path), str(not_xlsx)]) == 2
+
+
+def test_a_number_without_its_unit_takes_the_sites_usual_unit_or_is_refused(
+    target: OpenStudy, tmp_path: Path
+) -> None:
+    from rego_desktop.services.site_units import SiteUnits
+
+    path = write_template(CURRENT, tmp_path / "t.xlsx")
+    code = "BJ01-0201"
+    fill(path, "baseline_liver", [{"subject_code": code, "liver_date": "2024/1/5",
+         "bilirubin": 20, "albumin": 3.5, "albumin_unit": "g/dL", "inr": 1.1}])  # fmt: skip
+    fill(path, "lab_tests", [{"subject_code": code, "sample_date": "20240105",
+         "creatinine": 80, "creatinine_unit": "µmol/L"}])  # fmt: skip
+    refused = import_workbook(target, path, today=TODAY)
+    assert not refused.saved
+    cells = by_cell(refused)
+    assert list(cells) == ["baseline_liver!C3"]  # the unit symbol µmol/L is understood
+    problem = cells["baseline_liver!C3"]
+    where = (problem.sheet, problem.row, problem.column, problem.key)
+    assert where == ("baseline_liver", 3, "C", "bilirubin")
+    assert "no usual unit" in problem.reason
+    assert "choose µmol/L or mg/dL in column D" in problem.reason
+    assert "µmol/L或mg/dL" in problem.reason_zh
+
+    SiteUnits(target).set("bilirubin", "umol/L", "hospital laboratory")
+    result = import_workbook(target, path, today=TODAY)
+    assert result.ok, [p.line() for p in result.refused]
+    book = PatientService(target).casebook(code)
+    assert book.value("baseline_liver", "bilirubin") == Quantity(20.0, "umol/L")
+    assert book.value("baseline_liver", "albumin") == Quantity(3.5, "g/dL")  # its own unit
+    assert book.value("baseline_liver", "liver_date") == dt.date(2024, 1, 5)
+    assert book.items("lab_tests")[0].get("creatinine") == Quantity(80.0, "umol/L")
