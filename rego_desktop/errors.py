@@ -2,6 +2,9 @@
 
 Anything raised as a :class:`RegoError` is shown as one friendly line (CLI) or a
 message box (GUI). Every other exception is a bug and is logged with its traceback.
+
+Each message is bilingual: ``str(exc)`` is the English text (command line, logs) and
+``exc.text(language)`` gives the Simplified Chinese one when the GUI runs in Chinese.
 """
 
 from __future__ import annotations
@@ -10,11 +13,18 @@ from __future__ import annotations
 class RegoError(Exception):
     """Base of all errors whose message is written for the user."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, zh: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.message_zh = zh
 
     def __str__(self) -> str:
+        return self.message
+
+    def text(self, language: str) -> str:
+        """The message in ``language`` ("zh…" gives Chinese when there is one)."""
+        if self.message_zh is not None and language.lower().startswith("zh"):
+            return self.message_zh
         return self.message
 
 
@@ -47,8 +57,8 @@ class AuthenticationError(RegoError):
 
 
 class LoginThrottled(AuthenticationError):
-    def __init__(self, message: str, wait_seconds: float) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, wait_seconds: float, zh: str | None = None) -> None:
+        super().__init__(message, zh)
         self.wait_seconds = wait_seconds
 
 

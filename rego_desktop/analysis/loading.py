@@ -253,7 +253,9 @@ class _Reader:
             except (InvalidTag, ValueError):
                 raise DamagedDatabase(
                     f"A {form_id} record of {book.subject_code} cannot be decrypted: the "
-                    "database was altered or damaged. Restore it from a backup."
+                    "database was altered or damaged. Restore it from a backup.",
+                    zh=f"无法解密 {book.subject_code} 的一条 {form_id} 记录：数据库已被改动或损坏。"
+                    "请从备份恢复。",
                 ) from None
             entry = Entry(
                 item_uid, revision, LazyValues(decoders[form_id], json_object(plain)), updated_at

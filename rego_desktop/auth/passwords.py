@@ -12,16 +12,32 @@ RULES = Label(
 )
 
 
-def password_problems(password: str, username: str = "") -> list[str]:
+def password_problem_labels(password: str, username: str = "") -> list[Label]:
+    """Why ``password`` is refused, in English and Chinese (empty when it is fine)."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"it has {len(password)} characters; at least {MIN_LENGTH} are needed")
+        problems.append(
+            Label(
+                f"it has {len(password)} characters; at least {MIN_LENGTH} are needed",
+                f"只有{len(password)}个字符，至少需要{MIN_LENGTH}个",
+            )
+        )
     if not any(c.isalpha() for c in password):
-        problems.append("it has no letter")
+        problems.append(Label("it has no letter", "不含字母"))
     if not any(c.isdigit() for c in password):
-        problems.append("it has no digit")
+        problems.append(Label("it has no digit", "不含数字"))
     if username and username.casefold() in password.casefold():
-        problems.append("it contains the user name")
+        problems.append(Label("it contains the user name", "包含用户名"))
     if password and len(set(password)) < 4:
-        problems.append("it repeats too few different characters")
+        problems.append(Label("it repeats too few different characters", "不同的字符太少"))
     return problems
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    """Why ``password`` is refused, in English (see :func:`password_problem_labels`)."""
+    return [problem.en for problem in password_problem_labels(password, username)]
+
+
+def join_problems(problems: list[Label]) -> Label:
+    """The reasons as one phrase in each language ("; " and "；" between them)."""
+    return Label("; ".join(p.en for p in problems), "；".join(p.zh for p in problems))

@@ -40,6 +40,25 @@ class Permission(StrEnum):
     EXPORT = "export data"
     STUDY_SETTINGS = "change study settings"
 
+    @property
+    def label(self) -> Label:
+        """What the permission allows, as a phrase in English and Chinese."""
+        return PERMISSION_LABELS[self]
+
+
+PERMISSION_LABELS = {
+    Permission.VIEW_DATA: Label("view data", "查看数据"),
+    Permission.EDIT_DATA: Label("change patient data", "修改受试者数据"),
+    Permission.MANAGE_USERS: Label("manage users", "管理用户"),
+    Permission.SIGN: Label("sign casebooks", "签署病例报告"),
+    Permission.UNLOCK: Label("unlock signed casebooks", "解锁已签署的病例报告"),
+    Permission.ANSWER_QUERIES: Label("answer queries", "回复质疑"),
+    Permission.CLOSE_QUERIES: Label("close queries", "关闭质疑"),
+    Permission.VIEW_AUDIT: Label("view the audit trail", "查看稽查轨迹"),
+    Permission.EXPORT: Label("export data", "导出数据"),
+    Permission.STUDY_SETTINGS: Label("change study settings", "修改研究设置"),
+}
+
 
 _ALL_VIEW = {Permission.VIEW_DATA, Permission.VIEW_AUDIT}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -87,5 +106,6 @@ class UserInfo:
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
             raise PermissionDenied(
-                f"{self.username} ({self.role.label.en}) is not allowed to {permission.value}."
+                f"{self.username} ({self.role.label.en}) is not allowed to {permission.value}.",
+                zh=f"{self.username}（{self.role.label.zh}）无权{permission.label.zh}。",
             )

@@ -35,6 +35,7 @@ class LoginThrottle:
             raise LoginThrottled(
                 f"Too many failed log-ins for {username}; wait {wait:.0f} s and try again.",
                 wait,
+                zh=f"用户 {username} 登录失败次数过多，请等待 {wait:.0f} 秒后再试。",
             )
 
     def failed(self, database: str, username: str) -> None:

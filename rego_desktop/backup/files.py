@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rego_desktop.errors import StorageFull
+from rego_desktop.study.schema import Label
 
 BUSY_TIMEOUT_S = 10.0
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -110,19 +111,30 @@ def is_read_only(exc: BaseException) -> bool:
     return "readonly" in text or "read-only" in text or "permission" in text
 
 
-def folder_error(folder: Path, exc: BaseException, what: str) -> StorageFull:
+def folder_error(folder: Path, exc: BaseException, what: Label) -> StorageFull:
     """A friendly error for a backup or restore folder that cannot be written."""
     if is_disk_full(exc):
-        why = "the disk (or USB drive) is full"
+        why = Label("the disk (or USB drive) is full", "磁盘（或U盘）已满")
     elif is_read_only(exc) or (folder.is_dir() and not os.access(folder, os.W_OK)):
-        why = "the folder is read-only or protected"
+        why = Label("the folder is read-only or protected", "文件夹为只读或受保护")
     elif not folder.is_dir() or (
         isinstance(exc, OSError) and exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO)
     ):
-        why = "the folder is not available (USB drive removed?)"
+        why = Label(
+            "the folder is not available (USB drive removed?)", "文件夹不可用（U盘已拔出？）"
+        )
     else:
-        why = f"writing failed ({type(exc).__name__})"
-    return StorageFull(f"{what} could not be written to {folder}: {why}. {_INTACT}")
+        why = Label(f"writing failed ({type(exc).__name__})", f"写入失败（{type(exc).__name__}）")
+    return StorageFull(
+        f"{what.en} could not be written to {folder}: {why.en}. {_INTACT.en}",
+        zh=f"无法将{what.zh}写入 {folder}：{why.zh}。{_INTACT.zh}",
+    )
 
 
-_INTACT = "The study database itself is intact."
+_INTACT = Label("The study database itself is intact.", "研究数据库本身完好无损。")
+
+#: What :func:`folder_error` says could not be written.
+BACKUP = Label("The backup", "备份")
+RESTORED_STUDY = Label("The restored study", "恢复的研究数据库")
+BACKUP_WORKING_COPY = Label("A working copy of the backup", "备份的工作副本")
+REPLACED_STUDY_COPY = Label("A copy of the replaced study", "被替换研究数据库的副本")

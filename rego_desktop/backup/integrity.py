@@ -11,6 +11,7 @@ from pathlib import Path
 from rego_desktop.backup.catalog import BackupEntry, known_folders, newest_backup
 from rego_desktop.backup.files import connect_readonly
 from rego_desktop.errors import DamagedDatabase, DatabaseInUse, StudyFileError
+from rego_desktop.study.schema import Label
 
 MAX_PROBLEM_CHARS = 200
 
@@ -61,19 +62,27 @@ def access_error(path: Path, exc: sqlite3.Error) -> StudyFileError:
     """A friendly error for a study file SQLite cannot use, when it is not damaged."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return DatabaseInUse(f"{path} is in use by another program; close it and retry.")
+        return DatabaseInUse(
+            f"{path} is in use by another program; close it and retry.",
+            zh=f"{path} 正被另一个程序使用，请关闭该程序后重试。",
+        )
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")):
         return StudyFileError(
             f"{path} cannot be opened: its folder or the file is read-only or protected "
             "(a write-protected USB drive, a read-only network folder?). Nothing was "
-            "changed. Copy the study to a folder you can write to, or make this one writable."
+            "changed. Copy the study to a folder you can write to, or make this one writable.",
+            zh=f"无法打开 {path}：所在文件夹或文件为只读或受保护"
+            "（写保护的U盘或只读的网络文件夹？）。"
+            "未做任何修改。请将研究数据库复制到可写入的文件夹，或将此文件夹设为可写。",
         )
     if name.startswith("SQLITE_IOERR"):
         return StudyFileError(
             f"{path} could not be read (disk or USB drive error). Nothing was changed; "
-            "check the drive. If this repeats, restore the newest backup."
+            "check the drive. If this repeats, restore the newest backup.",
+            zh=f"无法读取 {path}（磁盘或U盘错误）。未做任何修改；请检查驱动器。"
+            "如果反复出现，请恢复最新的备份。",
         )
-    return StudyFileError(f"{path} cannot be opened ({exc}).")
+    return StudyFileError(f"{path} cannot be opened ({exc}).", zh=f"无法打开 {path}（{exc}）。")
 
 
 def study_uid(path: Path) -> str | None:
@@ -102,19 +111,24 @@ def find_newest_backup(
     return newest_backup(folders, database_name=path.name)
 
 
-def damaged_message(path: Path, problem: str, newest: BackupEntry | None) -> str:
+def damaged_message(path: Path, problem: str, newest: BackupEntry | None) -> Label:
     head = f"The study database {path} is damaged (integrity check: {problem})."
+    head_zh = f"研究数据库 {path} 已损坏（完整性检查：{problem}）。"
     if newest is None:
-        return (
+        return Label(
             f"{head} No backup of it was found. Do not delete or change the file; copy it "
-            "to a USB drive and contact the coordinating center for help."
+            "to a USB drive and contact the coordinating center for help.",
+            f"{head_zh}未找到它的备份。请勿删除或修改该文件；请将其复制到U盘，"
+            "并联系协调中心寻求帮助。",
         )
     when = newest.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    return (
+    command = f'rego-desktop restore --db "{path}" --from "{newest.path}"'
+    return Label(
         f"{head} The newest backup is {newest.path} (made {when}). Restore it with "
-        "'Restore from backup…' on the log-in screen, or run: "
-        f'rego-desktop restore --db "{path}" --from "{newest.path}". '
-        "The damaged file is kept, renamed."
+        f"'Restore from backup…' on the log-in screen, or run: {command}. "
+        "The damaged file is kept, renamed.",
+        f"{head_zh}最新的备份是 {newest.path}（创建于 {when}）。请在登录界面用"
+        f"“从备份恢复…”恢复它，或运行：{command}。损坏的文件会被重命名保留。",
     )
 
 
@@ -128,4 +142,5 @@ def check_integrity(path: Path, *, backup_folders: Iterable[Path] | None = None)
     problem = quick_check(path)
     if problem is None:
         return
-    raise DamagedDatabase(damaged_message(path, problem, find_newest_backup(path, backup_folders)))
+    message = damaged_message(path, problem, find_newest_backup(path, backup_folders))
+    raise DamagedDatabase(message.en, zh=message.zh)

@@ -31,6 +31,9 @@ from rego_desktop.audit import trail
 from rego_desktop.auth.roles import Permission
 from rego_desktop.auth.throttle import DEFAULT_THROTTLE, LoginThrottle
 from rego_desktop.backup.files import (
+    BACKUP_WORKING_COPY,
+    REPLACED_STUDY_COPY,
+    RESTORED_STUDY,
     connect_readonly,
     connect_writable,
     copy_durably,
@@ -142,11 +145,19 @@ def restore_backup(
     backup = _existing_backup(backup)
     target = target.absolute()
     if target.is_dir():
-        raise StudyFileError(f"{target} is a folder; give the study database file.")
+        raise StudyFileError(
+            f"{target} is a folder; give the study database file.",
+            zh=f"{target} 是一个文件夹；请指定研究数据库文件。",
+        )
     if target.exists() and target.resolve() == backup:
-        raise StudyFileError("The backup and the study database are the same file.")
+        raise StudyFileError(
+            "The backup and the study database are the same file.",
+            zh="备份与研究数据库是同一个文件。",
+        )
     if not target.parent.is_dir():
-        raise StudyFileError(f"The folder {target.parent} does not exist.")
+        raise StudyFileError(
+            f"The folder {target.parent} does not exist.", zh=f"文件夹 {target.parent} 不存在。"
+        )
     at = now or utcnow()
     _clean_interrupted(target)
     kept = _kept_name(target, at) if target.exists() else None
@@ -159,7 +170,9 @@ def restore_backup(
                 raise StudyFileError(
                     f"{target} holds a different study than the backup {backup.name} "
                     f"(site {result.site_code}); nothing was changed. Restore it to a new "
-                    "file name, or move the other study away first."
+                    "file name, or move the other study away first.",
+                    zh=f"{target} 中的研究与备份 {backup.name} 不同（中心 {result.site_code}）；"
+                    "未做任何修改。请恢复到新的文件名，或先将另一个研究数据库移走。",
                 )
             with _mapped(work, backup), opened.transaction() as session:
                 trail.append(
@@ -190,7 +203,7 @@ def restore_backup(
                 _unkeep(kept, moved)
             if isinstance(exc, PermissionError):
                 raise _in_use(target, exc) from exc
-            raise folder_error(target.parent, exc, "The restored study") from exc
+            raise folder_error(target.parent, exc, RESTORED_STUDY) from exc
         Path(str(target) + "-shm").unlink(missing_ok=True)
         progress(STEPS, STEPS)
         return RestoreResult(result, target, kept)
@@ -204,9 +217,12 @@ def restore_backup(
 def _existing_backup(backup: Path) -> Path:
     backup = backup.resolve()
     if not backup.exists():
-        raise StudyFileError(f"There is no backup file {backup}.")
+        raise StudyFileError(f"There is no backup file {backup}.", zh=f"备份文件 {backup} 不存在。")
     if not backup.is_file():
-        raise StudyFileError(f"{backup} is a folder; choose a backup file in it.")
+        raise StudyFileError(
+            f"{backup} is a folder; choose a backup file in it.",
+            zh=f"{backup} 是一个文件夹；请选择其中的备份文件。",
+        )
     return backup
 
 
@@ -220,17 +236,22 @@ def _verify_copy(
         try:
             size, digest = backup.stat().st_size, sha256_of(backup)
         except OSError as exc:
-            raise StudyFileError(f"The backup {backup} cannot be read: {exc.strerror}.") from exc
+            raise StudyFileError(
+                f"The backup {backup} cannot be read: {exc.strerror}.",
+                zh=f"无法读取备份 {backup}：{exc.strerror}。",
+            ) from exc
         if size != manifest.size or digest != manifest.sha256:
             raise DamagedDatabase(
                 f"The backup {backup} is damaged: it differs from the checksum written with "
-                "it. Nothing was changed; choose another (older) backup."
+                "it. Nothing was changed; choose another (older) backup.",
+                zh=f"备份 {backup} 已损坏：与随其写入的校验和不一致。未做任何修改；"
+                "请选择另一个（较早的）备份。",
             )
     progress(1, STEPS)
     try:
         copy_durably(backup, work)
     except OSError as exc:
-        raise folder_error(work.parent, exc, "A working copy of the backup") from exc
+        raise folder_error(work.parent, exc, BACKUP_WORKING_COPY) from exc
     progress(2, STEPS)
     with _mapped(work, backup):
         inspect_file(work)
@@ -238,7 +259,9 @@ def _verify_copy(
         if problem is not None:
             raise DamagedDatabase(
                 f"The backup {backup} is damaged (integrity check: {problem}). Nothing was "
-                "changed; choose another (older) backup."
+                "changed; choose another (older) backup.",
+                zh=f"备份 {backup} 已损坏（完整性检查：{problem}）。未做任何修改；"
+                "请选择另一个（较早的）备份。",
             )
         progress(3, STEPS)
         try:
@@ -249,7 +272,9 @@ def _verify_copy(
             raise AuthenticationError(
                 f"The backup {backup.name} does not open with that user name and password. "
                 "A backup keeps the passwords that were valid when it was made: if yours "
-                "changed since, use the old one. Nothing was changed."
+                "changed since, use the old one. Nothing was changed.",
+                zh=f"无法用该用户名和密码打开备份 {backup.name}。备份保留的是创建时有效的密码："
+                "如果您的密码此后改过，请使用旧密码。未做任何修改。",
             ) from None
     try:
         progress(4, STEPS)
@@ -281,12 +306,15 @@ def _verify_content(
         raise PermissionDenied(
             f"{study.user.username} ({study.user.role.value}) may not restore a backup: "
             "restoring replaces the study data. Ask a user who enters data or the "
-            "administrator."
+            "administrator.",
+            zh=f"{study.user.username}（{study.user.role.label.zh}）不能恢复备份："
+            "恢复会替换研究数据。请让数据录入员或管理员操作。",
         )
     if manifest is not None and manifest.db_uid != study.info.db_uid:
         raise DamagedDatabase(
             f"The backup {backup} does not match the manifest beside it. Nothing was "
-            "changed; choose another backup."
+            "changed; choose another backup.",
+            zh=f"备份 {backup} 与旁边的清单文件不一致。未做任何修改；请选择另一个备份。",
         )
     db_uid = study.info.db_uid
     aead = study.keyring.records
@@ -296,7 +324,9 @@ def _verify_content(
         if problems:
             raise DamagedDatabase(
                 f"The audit trail of the backup {backup.name} does not verify "
-                f"({problems[0].message}). Nothing was changed; choose another backup."
+                f"({problems[0].message}). Nothing was changed; choose another backup.",
+                zh=f"备份 {backup.name} 的稽查轨迹校验失败（{problems[0].message}）。"
+                "未做任何修改；请选择另一个备份。",
             )
         progress(5, STEPS)
         try:
@@ -314,7 +344,9 @@ def _verify_content(
         except (DecryptionFailed, ValueError, KeyError) as exc:
             raise DamagedDatabase(
                 f"A record in the backup {backup.name} does not decrypt "
-                f"({type(exc).__name__}). Nothing was changed; choose another backup."
+                f"({type(exc).__name__}). Nothing was changed; choose another backup.",
+                zh=f"备份 {backup.name} 中有记录无法解密（{type(exc).__name__}）。"
+                "未做任何修改；请选择另一个备份。",
             ) from None
     return BackupCheck(
         backup=backup,
@@ -333,12 +365,14 @@ def _mapped(work: Path, backup: Path) -> Iterator[None]:
     try:
         yield
     except StudyFileError as exc:
-        text = exc.message
+        text, text_zh = exc.message, exc.message_zh
         for name in {str(work), str(work.resolve())}:
             text = text.replace(name, str(backup))
+            if text_zh is not None:
+                text_zh = text_zh.replace(name, str(backup))
         if text == exc.message:
             raise
-        raise type(exc)(text) from exc
+        raise type(exc)(text, text_zh) from exc
 
 
 # -- replacing --------------------------------------------------------------------
@@ -392,7 +426,7 @@ def _keep(target: Path, kept: Path) -> list[tuple[Path, Path]]:
             copy_durably(target, kept)
         except OSError as exc:
             kept.unlink(missing_ok=True)
-            raise folder_error(target.parent, exc, "A copy of the replaced study") from exc
+            raise folder_error(target.parent, exc, REPLACED_STUDY_COPY) from exc
     moved: list[tuple[Path, Path]] = []
     try:
         for suffix in ("-wal", "-journal"):
@@ -420,7 +454,9 @@ def _unkeep(kept: Path, moved: list[tuple[Path, Path]]) -> None:
 def _in_use(target: Path, exc: OSError) -> DatabaseInUse:
     return DatabaseInUse(
         f"{target} could not be replaced ({exc.strerror}); is rego-desktop still open with "
-        "it? Close it and try again. Nothing was changed."
+        "it? Close it and try again. Nothing was changed.",
+        zh=f"无法替换 {target}（{exc.strerror}）；rego-desktop 是否仍打开着它？"
+        "请关闭后重试。未做任何修改。",
     )
 
 

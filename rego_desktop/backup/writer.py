@@ -37,6 +37,7 @@ from rego_desktop.backup.catalog import (
     rotate,
 )
 from rego_desktop.backup.files import (
+    BACKUP,
     connect_readonly,
     folder_error,
     fsync_dir,
@@ -119,11 +120,13 @@ def write_backup(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise folder_error(folder, exc, "The backup") from exc
+        raise folder_error(folder, exc, BACKUP) from exc
     try:
         src = connect_readonly(db)
     except sqlite3.Error as exc:
-        raise StudyFileError(f"{db} cannot be opened for a backup: {exc}.") from exc
+        raise StudyFileError(
+            f"{db} cannot be opened for a backup: {exc}.", zh=f"无法打开 {db} 进行备份：{exc}。"
+        ) from exc
     try:
         try:
             state = read_state(src)
@@ -160,13 +163,13 @@ def _copy(
     try:
         dst = sqlite3.connect(str(partial), isolation_level=None)
     except sqlite3.Error as exc:
-        raise folder_error(folder, exc, "The backup") from exc
+        raise folder_error(folder, exc, BACKUP) from exc
     try:
         try:
             src.backup(dst)
         except sqlite3.Error as exc:
             if is_disk_full(exc) or is_read_only(exc) or "unable to open" in str(exc).lower():
-                raise folder_error(folder, exc, "The backup") from exc
+                raise folder_error(folder, exc, BACKUP) from exc
             raise _source_error(db, exc) from exc
         try:
             # One self-contained file: no -wal beside the backup.
@@ -176,15 +179,16 @@ def _copy(
             patients = dst.execute("SELECT count(*) FROM patients").fetchone()[0] if copied else 0
         except sqlite3.Error as exc:
             if is_disk_full(exc) or is_read_only(exc):
-                raise folder_error(folder, exc, "The backup") from exc
+                raise folder_error(folder, exc, BACKUP) from exc
             raise _source_error(db, exc) from exc
     finally:
         dst.close()
     if problem is not None or copied is None:
         newest = find_newest_backup(db, [folder])
+        message = damaged_message(db, problem or "unreadable study record", newest)
         raise DamagedDatabase(
-            "No backup was written and the older backups were kept. "
-            + damaged_message(db, problem or "unreadable study record", newest)
+            "No backup was written and the older backups were kept. " + message.en,
+            zh="未写入备份，较早的备份均已保留。" + message.zh,
         )
     try:
         fsync_file(partial)
@@ -212,7 +216,7 @@ def _copy(
     except OSError as exc:
         remove_with_side_files(final)
         manifest_path(final).unlink(missing_ok=True)
-        raise folder_error(folder, exc, "The backup") from exc
+        raise folder_error(folder, exc, BACKUP) from exc
     return manifest
 
 
@@ -256,9 +260,12 @@ def _clean_stale_partials(folder: Path) -> None:
 def _source_error(db: Path, exc: BaseException) -> StudyFileError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return DatabaseInUse(f"{db} is busy; the backup was not written. Try again.")
-    newest = find_newest_backup(db)
+        return DatabaseInUse(
+            f"{db} is busy; the backup was not written. Try again.",
+            zh=f"{db} 正忙；备份未写入。请重试。",
+        )
+    message = damaged_message(db, str(exc), newest=find_newest_backup(db))
     return DamagedDatabase(
-        "No backup was written and the older backups were kept. "
-        + damaged_message(db, str(exc), newest)
+        "No backup was written and the older backups were kept. " + message.en,
+        zh="未写入备份，较早的备份均已保留。" + message.zh,
     )

@@ -50,7 +50,9 @@ def parse_key(text: str) -> bytes:
     if len(cleaned) != expected_chars or any(c not in _ALPHABET for c in cleaned):
         raise MistypedRecoveryKey(
             f"A recovery key has {expected_chars} letters and digits in groups of 4 "
-            "(for example 7K2Q-...); check what you typed."
+            "(for example 7K2Q-...); check what you typed.",
+            zh=f"恢复密钥由 {expected_chars} 个字母和数字组成，每 4 个一组"
+            "（例如 7K2Q-...）；请检查输入。",
         )
     bits = 0
     for c in cleaned:
@@ -61,6 +63,7 @@ def parse_key(text: str) -> bytes:
     if hashlib.sha256(b"rego-recovery" + secret).digest()[:_CHECK_BYTES] != check:
         raise MistypedRecoveryKey(
             "That recovery key contains a typing mistake (its checksum does not match); "
-            "check each group against the printed key."
+            "check each group against the printed key.",
+            zh="该恢复密钥有输入错误（校验和不符）；请逐组与打印的密钥核对。",
         )
     return secret

@@ -33,7 +33,7 @@ from rego_desktop.errors import CasebookLocked, DamagedDatabase, NotFound, Valid
 from rego_desktop.logs import log_bug
 from rego_desktop.models import Patient, Query, Record, StudyMeta, new_uid, utcnow
 from rego_desktop.store.study import OpenStudy
-from rego_desktop.study.schema import Form
+from rego_desktop.study.schema import Form, Label
 from rego_desktop.study.values import FieldProblem, Value, check, from_json, to_json
 
 if TYPE_CHECKING:
@@ -110,10 +110,14 @@ class Editor:
             if not SUBJECT_RE.match(code) or not code.startswith(meta.site_code + "-"):
                 raise ValidationError(
                     f"Subject code {subject_code!r} is not valid: use {meta.site_code}-NNNN, "
-                    f"e.g. {meta.site_code}-0012."
+                    f"e.g. {meta.site_code}-0012.",
+                    zh=f"受试者编号 {subject_code!r} 无效：请使用 {meta.site_code}-NNNN 格式，"
+                    f"例如 {meta.site_code}-0012。",
                 )
             if self._exists(code):
-                raise ValidationError(f"Subject {code} already exists.")
+                raise ValidationError(
+                    f"Subject {code} already exists.", zh=f"受试者 {code} 已存在。"
+                )
         now = utcnow()
         patient = Patient(
             uid=new_uid(), subject_code=code, created_at=now, updated_at=now, revision=0
@@ -146,7 +150,10 @@ class Editor:
                 select(Patient).where(Patient.subject_code == subject_code)
             )
             if patient is None:
-                raise NotFound(f"There is no subject {subject_code} in this study.")
+                raise NotFound(
+                    f"There is no subject {subject_code} in this study.",
+                    zh=f"本研究中没有受试者 {subject_code}。",
+                )
             self._patients[subject_code] = patient
         return patient
 
@@ -170,12 +177,16 @@ class Editor:
         patient = self.patient(subject_code)
         if patient.locked:
             raise CasebookLocked(
-                f"The casebook of {subject_code} is signed and locked; unlock it to make changes."
+                f"The casebook of {subject_code} is signed and locked; unlock it to make changes.",
+                zh=f"{subject_code} 的病例报告已签署并锁定；如需修改，请先解锁。",
             )
         book = self._book(patient)
         problems = hard_problems(book, form_id, item_uid if form.repeating else None, clean)
         if problems:
-            raise ValidationError(" ".join(p.message for p in problems))
+            raise ValidationError(
+                " ".join(p.message for p in problems),
+                zh="".join(p.message_zh for p in problems),
+            )
         if not form.repeating:
             item_uid = SINGLE
         elif item_uid is None:
@@ -194,8 +205,10 @@ class Editor:
         changed_saved = [c for c in changes if c.old is not None]
         if changed_saved and not (reason and reason.strip()):
             names = ", ".join(form.field(c.field).label.en for c in changed_saved)
+            names_zh = "、".join(form.field(c.field).label.zh for c in changed_saved)
             raise ValidationError(
-                f"Give a reason for changing saved data ({names}); it is kept in the audit trail."
+                f"Give a reason for changing saved data ({names}); it is kept in the audit trail.",
+                zh=f"请填写修改已保存数据（{names_zh}）的原因；该原因将记入稽查轨迹。",
             )
         now = utcnow()
         if record is None:
@@ -284,10 +297,15 @@ class Editor:
         self.study.user.require(Permission.EDIT_DATA)
         form = self._form(form_id)
         if not reason.strip():
-            raise ValidationError("Give a reason for deleting saved data.")
+            raise ValidationError(
+                "Give a reason for deleting saved data.", zh="请填写删除已保存数据的原因。"
+            )
         patient = self.patient(subject_code)
         if patient.locked:
-            raise CasebookLocked(f"The casebook of {subject_code} is signed and locked.")
+            raise CasebookLocked(
+                f"The casebook of {subject_code} is signed and locked.",
+                zh=f"{subject_code} 的病例报告已签署并锁定。",
+            )
         record = self.session.scalar(
             select(Record).where(
                 Record.patient_id == patient.id,
@@ -296,7 +314,10 @@ class Editor:
             )
         )
         if record is None:
-            raise NotFound(f"{subject_code} has no such {form.label.en} entry.")
+            raise NotFound(
+                f"{subject_code} has no such {form.label.en} entry.",
+                zh=f"{subject_code} 没有该条{form.label.zh}记录。",
+            )
         old = self._values(patient, record, form)
         changes = [
             FieldChange(f.id, to_json(f, old.get(f.id)), None)
@@ -322,17 +343,31 @@ class Editor:
 
     def _form(self, form_id: str) -> Form:
         if not self.study.definition.has_form(form_id):
-            raise ValidationError(f"There is no form {form_id!r} in this study.")
+            raise ValidationError(
+                f"There is no form {form_id!r} in this study.",
+                zh=f"本研究中没有表单 {form_id!r}。",
+            )
         return self.study.definition.form(form_id)
 
     def _validated(self, form: Form, values: Mapping[str, Value]) -> dict[str, Value]:
-        problems: list[str] = []
+        problems: list[Label] = []
         known = {f.id: f for f in form.fields}
         for key in values:
             if key not in known:
-                problems.append(f"{form.label.en} has no field {key!r}.")
+                problems.append(
+                    Label(
+                        f"{form.label.en} has no field {key!r}.",
+                        f"{form.label.zh}没有字段 {key!r}。",
+                    )
+                )
             elif not known[key].is_input and values[key] is not None:
-                problems.append(f"{known[key].label.en} is computed and cannot be typed.")
+                label = known[key].label
+                problems.append(
+                    Label(
+                        f"{label.en} is computed and cannot be typed.",
+                        f"{label.zh}由系统计算，不能手工输入。",
+                    )
+                )
         clean: dict[str, Value] = {}
         for f in form.fields:
             if not f.is_input or values.get(f.id) is None:
@@ -341,19 +376,26 @@ class Editor:
             try:
                 check(self.study.definition, f, value)
             except FieldProblem as exc:
-                problems.append(str(exc))
+                problems.append(exc.label)
                 continue
             clean[f.id] = value
         for f in form.fields:
             if f.id in clean and not applies(form, f, clean):
                 assert f.enabled_by is not None
                 source = form.field(f.enabled_by[0])
+                choices = f.enabled_by[1]
                 problems.append(
-                    f"{f.label.en} applies only when {source.label.en} is "
-                    f"{' or '.join(f.enabled_by[1])}; leave it empty."
+                    Label(
+                        f"{f.label.en} applies only when {source.label.en} is "
+                        f"{' or '.join(choices)}; leave it empty.",
+                        f"仅当{source.label.zh}为 {' 或 '.join(choices)} 时才填写{f.label.zh}；"
+                        "请留空。",
+                    )
                 )
         if problems:
-            raise ValidationError(" ".join(problems))
+            raise ValidationError(
+                " ".join(p.en for p in problems), zh="".join(p.zh for p in problems)
+            )
         return clean
 
     def _encrypt(
@@ -517,7 +559,10 @@ class PatientService:
         with self.study.reading() as session:
             patient = session.scalar(select(Patient).where(Patient.subject_code == subject_code))
             if patient is None:
-                raise NotFound(f"There is no subject {subject_code} in this study.")
+                raise NotFound(
+                    f"There is no subject {subject_code} in this study.",
+                    zh=f"本研究中没有受试者 {subject_code}。",
+                )
             return load_casebook(self.study, session, patient)
 
     def subject_codes(self) -> list[str]:
@@ -561,7 +606,8 @@ class PatientService:
                     except (InvalidTag, ValueError):
                         raise DamagedDatabase(
                             f"The list entry of {code} cannot be decrypted: the database was "
-                            "altered or damaged. Restore it from a backup."
+                            "altered or damaged. Restore it from a backup.",
+                            zh=f"无法解密 {code} 的列表条目：数据库已被改动或损坏。请从备份恢复。",
                         ) from None
                     data = json_object(plain)
                     if data.get("v") != SUMMARY_VERSION and data.get("status") == "follow_up":

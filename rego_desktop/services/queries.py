@@ -455,11 +455,17 @@ class QueryService:
         self.study.user.require(Permission.ANSWER_QUERIES)
         text = reason.strip()
         if not text:
-            raise ValidationError("Give the reason for the finding; it goes to the audit trail.")
+            raise ValidationError(
+                "Give the reason for the finding; it goes to the audit trail.",
+                zh="请填写该发现的原因；该原因将记入稽查轨迹。",
+            )
         with self.study.transaction() as session:
             q, patient = self._query(session, query_uid)
             if q.status == "closed":
-                raise ValidationError("This query is closed; a reviewer can re-open it.")
+                raise ValidationError(
+                    "This query is closed; a reviewer can re-open it.",
+                    zh="该质疑已关闭；审核人员可以重新开启。",
+                )
             payload = self._rows.read(patient.uid, q)
             payload.update(
                 answer=text,
@@ -479,16 +485,18 @@ class QueryService:
         with self.study.transaction() as session:
             q, patient = self._query(session, query_uid)
             if q.status == "closed":
-                raise ValidationError("This query is already closed.")
+                raise ValidationError("This query is already closed.", zh="该质疑已关闭。")
             payload = self._rows.read(patient.uid, q)
             if q.rule in HARD_RULES and payload.get("present", True):
                 raise ValidationError(
                     "This finding is impossible data and cannot be accepted; once the data "
-                    "are corrected the query closes by itself."
+                    "are corrected the query closes by itself.",
+                    zh="该发现属于不可能的数据，不能接受；数据更正后质疑将自动关闭。",
                 )
             if q.status == "open" and not text:
                 raise ValidationError(
-                    "This query has no answer yet; give a note saying why it is closed."
+                    "This query has no answer yet; give a note saying why it is closed.",
+                    zh="该质疑尚未回复；请填写关闭原因的说明。",
                 )
             payload.update(
                 note=text or None,
@@ -507,15 +515,19 @@ class QueryService:
         self.study.user.require(Permission.CLOSE_QUERIES)
         text = note.strip()
         if not text:
-            raise ValidationError("Say why the query is re-opened; it goes to the audit trail.")
+            raise ValidationError(
+                "Say why the query is re-opened; it goes to the audit trail.",
+                zh="请说明重新开启质疑的原因；该原因将记入稽查轨迹。",
+            )
         with self.study.transaction() as session:
             q, patient = self._query(session, query_uid)
             if q.status == "open":
-                raise ValidationError("This query is already open.")
+                raise ValidationError("This query is already open.", zh="该质疑已处于开启状态。")
             payload = self._rows.read(patient.uid, q)
             if not payload.get("present", True):
                 raise ValidationError(
-                    "The data no longer show this finding; there is nothing to re-open."
+                    "The data no longer show this finding; there is nothing to re-open.",
+                    zh="数据中已不再存在该发现；无需重新开启。",
                 )
             payload.update(
                 note=text,
@@ -535,7 +547,10 @@ class QueryService:
     def _patient(self, session: Session, subject_code: str) -> Patient:
         patient = session.scalar(select(Patient).where(Patient.subject_code == subject_code))
         if patient is None:
-            raise NotFound(f"There is no subject {subject_code} in this study.")
+            raise NotFound(
+                f"There is no subject {subject_code} in this study.",
+                zh=f"本研究中没有受试者 {subject_code}。",
+            )
         return patient
 
     def _query(self, session: Session, query_uid: str) -> tuple[Query, Patient]:
@@ -545,6 +560,6 @@ class QueryService:
             .where(Query.uid == query_uid)
         ).first()
         if found is None:
-            raise NotFound(f"There is no query {query_uid}.")
+            raise NotFound(f"There is no query {query_uid}.", zh=f"没有质疑 {query_uid}。")
         q, patient = found
         return q, patient

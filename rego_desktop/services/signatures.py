@@ -46,6 +46,10 @@ class SignatureService:
 
     def incomplete_forms(self, subject_code: str) -> list[str]:
         """Labels of forms that keep the casebook from being signed."""
+        return [label.en for label in self.incomplete_form_labels(subject_code)]
+
+    def incomplete_form_labels(self, subject_code: str) -> list[Label]:
+        """Labels (English and Chinese) of forms that keep the casebook from being signed."""
         from rego_desktop.services.patients import PatientService
 
         book = PatientService(self.study).casebook(subject_code)
@@ -54,7 +58,7 @@ class SignatureService:
         else:
             needed = [f.id for f in self.study.definition.forms if not f.repeating]
         return [
-            self.study.definition.form(f).label.en
+            self.study.definition.form(f).label
             for f in needed
             if book.form_status(f) is not FormStatus.COMPLETE
         ]
@@ -62,19 +66,25 @@ class SignatureService:
     def sign(self, subject_code: str, password: str, meaning: str = MEANING.en) -> None:
         self.study.user.require(Permission.SIGN)
         users = UserService(self.study)
-        missing = self.incomplete_forms(subject_code)
+        missing = self.incomplete_form_labels(subject_code)
         if missing:
             raise ValidationError(
                 f"The casebook of {subject_code} is not complete; finish first: "
-                + ", ".join(missing)
-                + "."
+                + ", ".join(label.en for label in missing)
+                + ".",
+                zh=f"{subject_code} 的病例报告尚未完成，请先完成："
+                + "、".join(label.zh for label in missing)
+                + "。",
             )
         with self.study.transaction() as session:
             user = users.current_user(session)
             users.verify_password(session, user, password)
             patient = _patient(session, subject_code)
             if patient.locked:
-                raise ValidationError(f"The casebook of {subject_code} is already signed.")
+                raise ValidationError(
+                    f"The casebook of {subject_code} is already signed.",
+                    zh=f"{subject_code} 的病例报告已签署。",
+                )
             now = utcnow()
             session.add(
                 Signature(
@@ -103,14 +113,20 @@ class SignatureService:
     def unlock(self, subject_code: str, password: str, reason: str) -> None:
         self.study.user.require(Permission.UNLOCK)
         if not reason.strip():
-            raise ValidationError("Give a reason for unlocking a signed casebook.")
+            raise ValidationError(
+                "Give a reason for unlocking a signed casebook.",
+                zh="请填写解锁已签署病例报告的原因。",
+            )
         users = UserService(self.study)
         with self.study.transaction() as session:
             user = users.current_user(session)
             users.verify_password(session, user, password)
             patient = _patient(session, subject_code)
             if not patient.locked:
-                raise ValidationError(f"The casebook of {subject_code} is not locked.")
+                raise ValidationError(
+                    f"The casebook of {subject_code} is not locked.",
+                    zh=f"{subject_code} 的病例报告未锁定。",
+                )
             for signature in session.scalars(
                 select(Signature).where(
                     Signature.patient_id == patient.id, Signature.revoked_at.is_(None)
@@ -149,7 +165,10 @@ class SignatureService:
 def _patient(session: Session, subject_code: str) -> Patient:
     patient = session.scalar(select(Patient).where(Patient.subject_code == subject_code))
     if patient is None:
-        raise NotFound(f"There is no subject {subject_code} in this study.")
+        raise NotFound(
+            f"There is no subject {subject_code} in this study.",
+            zh=f"本研究中没有受试者 {subject_code}。",
+        )
     return patient
 
 

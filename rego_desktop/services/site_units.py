@@ -147,14 +147,18 @@ class SiteUnits:
             return changed
 
     def _validated(self, changes: Mapping[str, str | None]) -> dict[str, str | None]:
-        problems: list[str] = []
+        problems: list[Label] = []
         out: dict[str, str | None] = {}
         for field_id, unit in changes.items():
             f = self.fields.get(field_id.strip())
             if f is None:
+                allowed = allowed_text(self.study.definition)
                 problems.append(
-                    f"{field_id!r} is not a field with a choice of units; "
-                    f"those are: {allowed_text(self.study.definition)}."
+                    Label(
+                        f"{field_id!r} is not a field with a choice of units; "
+                        f"those are: {allowed}.",
+                        f"{field_id!r} 不是可选择单位的字段；可选择单位的字段为：{allowed}。",
+                    )
                 )
                 continue
             if unit is None or not unit.strip():
@@ -163,11 +167,20 @@ class SiteUnits:
             found = unit_id(f, unit)
             if found is None:
                 units = " or ".join(unit_text(f, u.id) for u in f.units)
-                problems.append(f"{unit!r} is not a unit of {f.label.en} ({f.id}); use {units}.")
+                units_zh = "或".join(unit_text(f, u.id, "zh") for u in f.units)
+                problems.append(
+                    Label(
+                        f"{unit!r} is not a unit of {f.label.en} ({f.id}); use {units}.",
+                        f"{unit!r} 不是{f.label.zh}（{f.id}）的单位；请使用 {units_zh}。",
+                    )
+                )
                 continue
             out[f.id] = found
         if problems:
-            raise ValidationError(" ".join(problems) + " Nothing was changed.")
+            raise ValidationError(
+                " ".join(p.en for p in problems) + " Nothing was changed.",
+                zh="".join(p.zh for p in problems) + "未做任何修改。",
+            )
         return out
 
     # ------------------------------------------------------------ storage
@@ -182,10 +195,14 @@ class SiteUnits:
         except (DecryptionFailed, ValueError):
             raise DamagedDatabase(
                 "The site's usual units cannot be read: the database was altered or "
-                "damaged. Restore it from a backup."
+                "damaged. Restore it from a backup.",
+                zh="无法读取本中心的常用单位：数据库已被改动或损坏。请从备份恢复。",
             ) from None
         if not isinstance(data, dict):
-            raise DamagedDatabase("The site's usual units are not in the expected form.")
+            raise DamagedDatabase(
+                "The site's usual units are not in the expected form.",
+                zh="本中心的常用单位格式不正确。",
+            )
         # A unit the definition no longer offers is not used (never guessed).
         return {
             field_id: unit

@@ -58,10 +58,15 @@ class UserService:
         name = check_username(username)
         check_new_password(password, name)
         if not full_name.strip():
-            raise ValidationError("Give the user's full name; it appears on signatures.")
+            raise ValidationError(
+                "Give the user's full name; it appears on signatures.",
+                zh="请填写用户的全名；签名中会显示全名。",
+            )
         with self.study.transaction() as session:
             if self._find(session, name) is not None:
-                raise ValidationError(f"A user named {name} already exists.")
+                raise ValidationError(
+                    f"A user named {name} already exists.", zh=f"用户名为 {name} 的用户已存在。"
+                )
             now = utcnow()
             user = User(
                 uid=new_uid(),
@@ -107,7 +112,9 @@ class UserService:
             user = self._get(session, username)
             if not active:
                 if user.uid == self.study.user.uid:
-                    raise ValidationError("You cannot deactivate your own account.")
+                    raise ValidationError(
+                        "You cannot deactivate your own account.", zh="不能停用您自己的账户。"
+                    )
                 if user.role == Role.ADMINISTRATOR:
                     self._keep_one_admin(session, user)
             user.active = active
@@ -159,16 +166,16 @@ class UserService:
     def verify_password(self, session: Session, user: User, password: str) -> None:
         slot = session.scalar(select(KeySlot).where(KeySlot.user_id == user.id))
         if slot is None:
-            raise AuthenticationError("Wrong password.")
+            raise AuthenticationError("Wrong password.", zh="密码错误。")
         wrapped = WrappedKey(json.loads(slot.kdf), slot.salt, slot.wrapped)
         try:
             key = unwrap_with_password(
                 wrapped, password, slot_aad(self.study.info.db_uid, slot.uid, "password", user.uid)
             )
         except DecryptionFailed:
-            raise AuthenticationError("Wrong password.") from None
+            raise AuthenticationError("Wrong password.", zh="密码错误。") from None
         if key != self.study.keyring.data_key:
-            raise AuthenticationError("Wrong password.")
+            raise AuthenticationError("Wrong password.", zh="密码错误。")
 
     def current_user(self, session: Session) -> User:
         return self._get(session, self.study.user.username)
@@ -181,7 +188,9 @@ class UserService:
     def _get(self, session: Session, username: str) -> User:
         user = self._find(session, username)
         if user is None:
-            raise NotFound(f"There is no user named {username}.")
+            raise NotFound(
+                f"There is no user named {username}.", zh=f"没有名为 {username} 的用户。"
+            )
         return user
 
     def _keep_one_admin(self, session: Session, leaving: User) -> None:
@@ -191,4 +200,7 @@ class UserService:
             )
         )
         if not admins:
-            raise ValidationError("The study must keep at least one active administrator.")
+            raise ValidationError(
+                "The study must keep at least one active administrator.",
+                zh="研究必须至少保留一名有效的管理员。",
+            )

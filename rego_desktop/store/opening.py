@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from rego_desktop import __version__, study
 from rego_desktop.audit import trail
-from rego_desktop.auth.passwords import password_problems
+from rego_desktop.auth.passwords import join_problems, password_problem_labels
 from rego_desktop.auth.roles import Role, UserInfo
 from rego_desktop.auth.throttle import DEFAULT_THROTTLE, LoginThrottle
 from rego_desktop.backup.integrity import check_integrity
@@ -57,6 +57,7 @@ from rego_desktop.store.study import OpenStudy, StudyInfo, storage_errors
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SITE_CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 WRONG_LOGIN = "Wrong user name or password."
+WRONG_LOGIN_ZH = "用户名或密码错误。"
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def check_site_code(site_code: str) -> str:
     code = site_code.strip().upper()
     if not 2 <= len(code) <= 8 or set(code) - SITE_CODE_CHARS:
         raise ValidationError(
-            f"Site code {site_code!r} is not valid: use 2-8 letters A-Z or digits, e.g. BJ01."
+            f"Site code {site_code!r} is not valid: use 2-8 letters A-Z or digits, e.g. BJ01.",
+            zh=f"中心代码 {site_code!r} 无效：请使用 2-8 个字母 A-Z 或数字，例如 BJ01。",
         )
     return code
 
@@ -82,15 +84,19 @@ def check_username(username: str) -> str:
     name = username.strip()
     if not 2 <= len(name) <= 40 or not all(c.isalnum() or c in "._-" for c in name):
         raise ValidationError(
-            f"User name {username!r} is not valid: use 2-40 letters, digits, '.', '_' or '-'."
+            f"User name {username!r} is not valid: use 2-40 letters, digits, '.', '_' or '-'.",
+            zh=f"用户名 {username!r} 无效：请使用 2-40 个字母、数字、'.'、'_' 或 '-'。",
         )
     return name
 
 
 def check_new_password(password: str, username: str) -> None:
-    problems = password_problems(password, username)
+    problems = password_problem_labels(password, username)
     if problems:
-        raise ValidationError("Password not accepted: " + "; ".join(problems) + ".")
+        reasons = join_problems(problems)
+        raise ValidationError(
+            f"Password not accepted: {reasons.en}.", zh=f"密码不符合要求：{reasons.zh}。"
+        )
 
 
 def create_study(
@@ -111,9 +117,14 @@ def create_study(
     name = check_username(username)
     check_new_password(password, name)
     if path.exists() and path.stat().st_size > 0:
-        raise StudyFileError(f"{path} already exists; choose another file name.")
+        raise StudyFileError(
+            f"{path} already exists; choose another file name.",
+            zh=f"{path} 已存在，请换一个文件名。",
+        )
     if not path.parent.is_dir():
-        raise StudyFileError(f"The folder {path.parent} does not exist.")
+        raise StudyFileError(
+            f"The folder {path.parent} does not exist.", zh=f"文件夹 {path.parent} 不存在。"
+        )
     keyring = DataKeyring.generate()
     if recovery_secret is None:
         recovery_secret = recovery.generate()
@@ -220,16 +231,26 @@ def user_info(user: User) -> UserInfo:
 def inspect_file(path: Path) -> None:
     """Refuse, without writing, a file that is missing, not SQLite or cut short."""
     if not path.exists():
-        raise StudyFileError(f"There is no study database at {path}.")
+        raise StudyFileError(
+            f"There is no study database at {path}.", zh=f"{path} 处没有研究数据库。"
+        )
     if path.is_dir():
-        raise NotAStudyDatabase(f"{path} is a folder, not a study database file.")
+        raise NotAStudyDatabase(
+            f"{path} is a folder, not a study database file.",
+            zh=f"{path} 是一个文件夹，不是研究数据库文件。",
+        )
     try:
         with path.open("rb") as fh:
             header = fh.read(100)
     except OSError as exc:
-        raise StudyFileError(f"{path} cannot be read: {exc.strerror}.") from exc
+        raise StudyFileError(
+            f"{path} cannot be read: {exc.strerror}.", zh=f"无法读取 {path}：{exc.strerror}。"
+        ) from exc
     if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
-        raise NotAStudyDatabase(f"{path} is not a rego-desktop study database.")
+        raise NotAStudyDatabase(
+            f"{path} is not a rego-desktop study database.",
+            zh=f"{path} 不是 rego-desktop 研究数据库。",
+        )
     (page_size,) = struct.unpack(">H", header[16:18])
     page_size = 65536 if page_size == 1 else page_size
     change_counter, pages = struct.unpack(">II", header[24:32])
@@ -242,7 +263,8 @@ def inspect_file(path: Path) -> None:
     if pages and change_counter == valid_for and size < pages * page_size and not pending_log:
         raise DamagedDatabase(
             f"{path} is damaged: it is shorter than it should be (truncated copy?). "
-            "Restore it from a backup."
+            "Restore it from a backup.",
+            zh=f"{path} 已损坏：文件比应有的短（复制不完整？）。请从备份恢复。",
         )
 
 
@@ -256,13 +278,20 @@ def _readonly(path: Path) -> Iterator[Connection]:
         text = str(exc.orig).lower()
         if "locked" in text or "busy" in text:
             raise DatabaseInUse(
-                f"{path} is in use by another program; close it and retry."
+                f"{path} is in use by another program; close it and retry.",
+                zh=f"{path} 正被另一个程序使用，请关闭该程序后重试。",
             ) from exc
         if "malformed" in text or "not a database" in text or "corrupt" in text:
-            raise DamagedDatabase(f"{path} is damaged; restore it from a backup.") from exc
-        raise StudyFileError(f"{path} cannot be opened: {exc.orig}.") from exc
+            raise DamagedDatabase(
+                f"{path} is damaged; restore it from a backup.", zh=f"{path} 已损坏，请从备份恢复。"
+            ) from exc
+        raise StudyFileError(
+            f"{path} cannot be opened: {exc.orig}.", zh=f"无法打开 {path}：{exc.orig}。"
+        ) from exc
     except DatabaseError as exc:
-        raise DamagedDatabase(f"{path} is damaged; restore it from a backup.") from exc
+        raise DamagedDatabase(
+            f"{path} is damaged; restore it from a backup.", zh=f"{path} 已损坏，请从备份恢复。"
+        ) from exc
     finally:
         engine.dispose()
 
@@ -274,20 +303,30 @@ def _read_meta(conn: Connection, path: Path) -> tuple[str, str, str, str]:
             for row in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
         }
     except (DatabaseError, sqlite3.DatabaseError) as exc:
-        raise DamagedDatabase(f"{path} is damaged; restore it from a backup.") from exc
+        raise DamagedDatabase(
+            f"{path} is damaged; restore it from a backup.", zh=f"{path} 已损坏，请从备份恢复。"
+        ) from exc
     if not {"alembic_version", "study_meta", "users", "key_slots"} <= tables:
-        raise NotAStudyDatabase(f"{path} is an SQLite file but not a rego-desktop study.")
+        raise NotAStudyDatabase(
+            f"{path} is an SQLite file but not a rego-desktop study.",
+            zh=f"{path} 是 SQLite 文件，但不是 rego-desktop 研究数据库。",
+        )
     revision = migrate.current_revision(conn)
     if revision not in migrate.known_revisions():
         raise NewerSchema(
             f"{path} was written by a newer version of rego-desktop (schema {revision}); "
-            f"this is version {__version__}. Install the newer version to open it."
+            f"this is version {__version__}. Install the newer version to open it.",
+            zh=f"{path} 由更新版本的 rego-desktop 写入（数据库结构 {revision}）；"
+            f"当前版本为 {__version__}。请安装新版本后再打开。",
         )
     row = conn.exec_driver_sql(
         "SELECT db_uid, site_code, study_id, study_version FROM study_meta WHERE id = 1"
     ).one_or_none()
     if row is None:
-        raise NotAStudyDatabase(f"{path} is not a complete study database (no study record).")
+        raise NotAStudyDatabase(
+            f"{path} is not a complete study database (no study record).",
+            zh=f"{path} 不是完整的研究数据库（缺少研究记录）。",
+        )
     return row[0], row[1], row[2], row[3]
 
 
@@ -305,7 +344,9 @@ def _read_slot(conn: Connection, kind: str, username: str | None) -> tuple[Wrapp
             (kind, username),
         ).first()
     if row is None:
-        raise AuthenticationError(WRONG_LOGIN if username else "This study has no recovery key.")
+        if username:
+            raise AuthenticationError(WRONG_LOGIN, zh=WRONG_LOGIN_ZH)
+        raise AuthenticationError("This study has no recovery key.", zh="该研究没有恢复密钥。")
     return WrappedKey(json.loads(row[0]), bytes(row[1]), bytes(row[2])), row[3], row[4]
 
 
@@ -355,7 +396,7 @@ def _unlock_with_password(
         )
     except (DecryptionFailed, ValueError):
         throttle.failed(str(path), username)
-        raise AuthenticationError(WRONG_LOGIN) from None
+        raise AuthenticationError(WRONG_LOGIN, zh=WRONG_LOGIN_ZH) from None
     return data_key, user_uid
 
 
@@ -382,10 +423,14 @@ def recover_access(
         data_key = unwrap_with_recovery(slot, secret, slot_aad(db_uid, slot_uid, "recovery", None))
     except DecryptionFailed:
         raise AuthenticationError(
-            "That recovery key does not belong to this study database."
+            "That recovery key does not belong to this study database.",
+            zh="该恢复密钥不属于此研究数据库。",
         ) from None
     if user_row is None:
-        raise AuthenticationError(f"There is no active user {username!r} in this study.")
+        raise AuthenticationError(
+            f"There is no active user {username!r} in this study.",
+            zh=f"该研究中没有名为 {username!r} 的有效用户。",
+        )
     check_new_password(new_password, username)
     opened = _open_unlocked(path, DataKeyring(data_key), user_row[0])
     with opened.transaction() as session:
@@ -409,7 +454,9 @@ def _open_unlocked(path: Path, keyring: DataKeyring, user_uid: str) -> OpenStudy
             if definition is None:
                 raise NewerSchema(
                     f"{path} uses study definition {meta.study_id} {meta.study_version}, "
-                    "which this version of rego-desktop does not know; install the newer version."
+                    "which this version of rego-desktop does not know; install the newer version.",
+                    zh=f"{path} 使用研究定义 {meta.study_id} {meta.study_version}，"
+                    "当前版本的 rego-desktop 无法识别；请安装新版本。",
                 )
             info = StudyInfo(meta.db_uid, meta.site_code, definition)
             return OpenStudy(path, engine, keyring, user_info(user), info)

@@ -83,24 +83,33 @@ def _friendly(path: Path, exc: BaseException | None) -> Exception:
     if "disk is full" in text or "no space" in text or "quota" in text:
         return StorageFull(
             f"The disk holding {path} is full; the last change was not saved, everything "
-            "saved before is intact. Free some space and save again."
+            "saved before is intact. Free some space and save again.",
+            zh=f"{path} 所在的磁盘已满；最后一次修改未保存，之前保存的内容完好。"
+            "请释放一些空间后重新保存。",
         )
     if "readonly" in text or "read-only" in text or "permission" in text:
         return StorageFull(
             f"{path} cannot be written (read-only folder or file); the last change was not "
-            "saved, everything saved before is intact."
+            "saved, everything saved before is intact.",
+            zh=f"无法写入 {path}（文件夹或文件为只读）；最后一次修改未保存，之前保存的内容完好。",
         )
     if "locked" in text or "busy" in text:
         return DatabaseInUse(
-            f"{path} is busy (another rego-desktop window or program is writing); try again."
+            f"{path} is busy (another rego-desktop window or program is writing); try again.",
+            zh=f"{path} 正忙（另一个 rego-desktop 窗口或程序正在写入）；请重试。",
         )
     if "malformed" in text or "not a database" in text:
-        return DamagedDatabase(f"{path} is damaged; restore it from a backup.")
+        return DamagedDatabase(
+            f"{path} is damaged; restore it from a backup.", zh=f"{path} 已损坏，请从备份恢复。"
+        )
     if isinstance(exc, OSError):
         return StorageFull(
-            f"Could not write {path}: {exc.strerror}. Everything saved before is intact."
+            f"Could not write {path}: {exc.strerror}. Everything saved before is intact.",
+            zh=f"无法写入 {path}：{exc.strerror}。之前保存的内容完好。",
         )
     return DamagedDatabase(
         f"{path} could not be read or written ({type(exc).__name__}); "
-        "everything saved before is intact. If this repeats, restore a backup."
+        "everything saved before is intact. If this repeats, restore a backup.",
+        zh=f"无法读取或写入 {path}（{type(exc).__name__}）；之前保存的内容完好。"
+        "如果反复出现，请恢复备份。",
     )

@@ -6,6 +6,7 @@ identifiers used in storage, exports and rules; labels are for people.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rego_desktop.study import codelists as cl
@@ -15,6 +16,7 @@ from rego_desktop.study.schema import (
     Form,
     Label,
     Limits,
+    MissingReason,
     Phase,
     Section,
     StudyDefinition,
@@ -860,6 +862,79 @@ SURVIVAL = Form(
     ),
 )
 
+# What retrospective charts lack (design.md section 8), declared once: the reasons a
+# missing value may be recorded with, and the dates charts often give as YYYY or
+# YYYY-MM. Eligibility answers, the first dose and the dosing entries need real values.
+ND, UNK, NA = MissingReason.NOT_DONE, MissingReason.UNKNOWN, MissingReason.NOT_APPLICABLE
+LAB_MISSING = (ND, UNK)
+_LAB_FIELDS = (
+    "liver_date",
+    "bilirubin",
+    "albumin",
+    "inr",
+    "alt",
+    "ast",
+    "ascites",
+    "encephalopathy",
+    "haemoglobin",
+    "wbc",
+    "neutrophils",
+    "platelets",
+    "creatinine",
+    "afp",
+    "pivka_ii",
+)
+MISSING_REASONS: dict[tuple[str, str], tuple[MissingReason, ...]] = {
+    **{("baseline_liver", f): LAB_MISSING for f in _LAB_FIELDS},
+    **{("cycles", f): LAB_MISSING for f in _LAB_FIELDS},
+    **{("lab_tests", f): LAB_MISSING for f in _LAB_FIELDS},
+    ("primary_tumour", "afp"): LAB_MISSING,
+    ("primary_tumour", "largest_diameter"): LAB_MISSING,
+    ("demographics", "ecog"): (ND, UNK),
+    ("demographics", "height"): (ND, UNK),
+    ("demographics", "weight"): (ND, UNK),
+    ("cycles", "ecog"): (ND, UNK),
+    ("hcc_history", "aetiology"): (UNK,),
+    ("hcc_history", "cirrhosis"): (UNK,),
+    ("genetic_tests", "result"): (ND, UNK),
+    ("baseline_imaging", "measurable_lesion"): (UNK,),
+    ("adverse_events", "relation"): (UNK,),
+    ("adverse_events", "resolution_date"): (UNK, NA),
+    ("survival", "death_cause"): (UNK,),
+}
+PARTIAL_DATES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("hcc_history", "hcc_diagnosis_date"),
+        ("hcc_history", "advanced_diagnosis_date"),
+        ("medical_history", "start_date"),
+        ("medical_history", "end_date"),
+        ("prior_treatments", "start_date"),
+        ("prior_treatments", "end_date"),
+        ("subsequent_treatments", "start_date"),
+        ("subsequent_treatments", "end_date"),
+        ("adverse_events", "onset_date"),
+        ("adverse_events", "resolution_date"),
+        ("survival", "death_date"),
+    }
+)
+# A partial date may also be unknown altogether.
+for _key in PARTIAL_DATES:
+    MISSING_REASONS.setdefault(_key, (UNK,))
+
+
+def _charted(form: Form) -> Form:
+    """``form`` with the missing reasons and partial dates declared above."""
+
+    def field(f: Field) -> Field:
+        key = (form.id, f.id)
+        return replace(
+            f, missing_reasons=MISSING_REASONS.get(key, ()), partial_date=key in PARTIAL_DATES
+        )
+
+    sections = tuple(replace(s, fields=tuple(field(f) for f in s.fields)) for s in form.sections)
+    return replace(form, sections=sections)
+
+
 STUDY = StudyDefinition(
     id="REGO-HCC-RWS",
     version="1.0",
@@ -867,26 +942,29 @@ STUDY = StudyDefinition(
         "A real-world study of regorafenib in hepatocellular carcinoma",
         "瑞戈非尼治疗肝细胞癌的真实世界研究",
     ),
-    forms=(
-        ELIGIBILITY,
-        IDENTIFICATION,
-        DEMOGRAPHICS,
-        HCC_HISTORY,
-        MEDICAL_HISTORY,
-        PRIMARY_TUMOUR,
-        PRIOR_TREATMENTS,
-        BASELINE_LIVER,
-        LAB_TESTS,
-        GENETIC_TESTS,
-        BASELINE_IMAGING,
-        TREATMENT,
-        CYCLES,
-        DOSE_CHANGES,
-        RESPONSE_ASSESSMENTS,
-        ADVERSE_EVENTS,
-        PROGRESSION,
-        SUBSEQUENT_TREATMENTS,
-        SURVIVAL,
+    forms=tuple(
+        _charted(form)
+        for form in (
+            ELIGIBILITY,
+            IDENTIFICATION,
+            DEMOGRAPHICS,
+            HCC_HISTORY,
+            MEDICAL_HISTORY,
+            PRIMARY_TUMOUR,
+            PRIOR_TREATMENTS,
+            BASELINE_LIVER,
+            LAB_TESTS,
+            GENETIC_TESTS,
+            BASELINE_IMAGING,
+            TREATMENT,
+            CYCLES,
+            DOSE_CHANGES,
+            RESPONSE_ASSESSMENTS,
+            ADVERSE_EVENTS,
+            PROGRESSION,
+            SUBSEQUENT_TREATMENTS,
+            SURVIVAL,
+        )
     ),
     codelists={c.id: c for c in cl.ALL},
 )

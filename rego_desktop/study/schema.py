@@ -117,6 +117,21 @@ class Limits:
     maximum: float | None = None
 
 
+class MissingReason(StrEnum):
+    """Why a value the chart should hold is not there (design.md section 8)."""
+
+    NOT_DONE = "ND"
+    UNKNOWN = "UNK"
+    NOT_APPLICABLE = "NA"
+
+
+MISSING_LABELS: dict[MissingReason, Label] = {
+    MissingReason.NOT_DONE: Label("Not done", "未做"),
+    MissingReason.UNKNOWN: Label("Unknown / not recorded in the chart", "不详/病历未记录"),
+    MissingReason.NOT_APPLICABLE: Label("Not applicable", "不适用"),
+}
+
+
 @dataclass(frozen=True)
 class Field:
     """One item on a CRF.
@@ -130,6 +145,9 @@ class Field:
     of the values (e.g. date of death only when status is dead).
     ``before_first_dose`` / ``after_first_dose``: a date that must fall on that side
     of day 1 (consistency checks use it).
+    ``missing_reasons``: the reasons a missing value may be recorded with instead of a
+    value (``ND``, ``UNK``, ``NA``); empty: a value is needed.
+    ``partial_date``: a date charts often give as ``YYYY`` or ``YYYY-MM`` only.
     """
 
     id: str
@@ -148,6 +166,8 @@ class Field:
     before_first_dose: bool = False
     after_first_dose: bool = False
     help: Label | None = None
+    missing_reasons: tuple[MissingReason, ...] = ()
+    partial_date: bool = False
 
     @property
     def canonical_unit(self) -> str | None:
@@ -262,6 +282,10 @@ class StudyDefinition:
                     problems.append(f"{where}: units on a {f.type} field")
                 if not f.label.en or not f.label.zh:
                     problems.append(f"{where}: missing label")
+                if f.partial_date and f.type is not FieldType.DATE:
+                    problems.append(f"{where}: partial dates on a {f.type} field")
+                if f.missing_reasons and not f.is_input:
+                    problems.append(f"{where}: a derived field takes no missing reason")
                 unit_names = [{fold(n) for n in u.names()} for u in f.units]
                 if len(set().union(*unit_names)) != sum(len(n) for n in unit_names):
                     problems.append(f"{where}: two units share a name or symbol")

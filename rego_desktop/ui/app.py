@@ -29,7 +29,7 @@ from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress, wait_all
 from rego_desktop.ui.settings import Settings, backup_policy
 from rego_desktop.ui.setup_wizard import SetupWizard
-from rego_desktop.ui.widgets import LANGUAGE_PROPERTY
+from rego_desktop.ui.widgets import LANGUAGE_PROPERTY, language
 
 I18N = Path(__file__).resolve().parent.parent.parent / "resources" / "i18n"
 DEMO_USER = "demo"
@@ -250,7 +250,7 @@ class SiteApplication(QObject):
         try:
             done = auto_backup(path, backup_policy(self.settings), "close")
         except RegoError as exc:
-            self.messages.error(None, self.tr("Backup not written"), str(exc))
+            self.messages.error(None, self.tr("Backup not written"), exc.text(language()))
             return
         except Exception:
             log_bug("backup on close failed")

@@ -41,7 +41,7 @@ from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Form, Phase
 from rego_desktop.study.values import display
 from rego_desktop.ui import edit_checks
-from rego_desktop.ui.errors import report_exception
+from rego_desktop.ui.errors import message_of, report_exception
 from rego_desktop.ui.form_wizard import FormWizard, entry_summary
 from rego_desktop.ui.geometry import place
 from rego_desktop.ui.messages import MessageService
@@ -220,7 +220,7 @@ class CasebookWindow(QMainWindow):
         try:
             self.book = self.service.casebook(self.subject_code)
         except RegoError as exc:
-            self.messages.error(self, self.tr("Casebook"), str(exc))
+            self.messages.error(self, self.tr("Casebook"), message_of(exc))
             return
         book = self.book
         name = book.value("identification", "full_name") or ""
@@ -502,7 +502,7 @@ class CasebookWindow(QMainWindow):
         try:
             self.service.delete(self.subject_code, form_id, item, reason)
         except RegoError as exc:
-            self.messages.error(self, self.tr("Delete entry"), str(exc))
+            self.messages.error(self, self.tr("Delete entry"), message_of(exc))
             return
         self.reload()
         self.changed.emit()
@@ -572,7 +572,7 @@ class CasebookWindow(QMainWindow):
         try:
             print_casebook(self, self.study, self.subject_code, language=language())
         except RegoError as exc:
-            self.messages.error(self, self.tr("Print summary"), str(exc))
+            self.messages.error(self, self.tr("Print summary"), message_of(exc))
 
     def save_summary(self) -> None:
         from rego_desktop.ui.print_casebook import save_casebook_pdf
@@ -580,7 +580,7 @@ class CasebookWindow(QMainWindow):
         try:
             save_casebook_pdf(self, self.study, self.subject_code, language=language())
         except RegoError as exc:
-            self.messages.error(self, self.tr("Save summary as PDF"), str(exc))
+            self.messages.error(self, self.tr("Save summary as PDF"), message_of(exc))
 
     def show_audit(self) -> None:
         from rego_desktop.ui.audit_view import AuditDialog
@@ -588,7 +588,7 @@ class CasebookWindow(QMainWindow):
         try:
             AuditDialog(self.study, self.subject_code, self).exec()
         except RegoError as exc:
-            self.messages.error(self, self.tr("Audit trail"), str(exc))
+            self.messages.error(self, self.tr("Audit trail"), message_of(exc))
         except Exception as exc:
             report_exception(self, exc, self.messages)
 

@@ -8,11 +8,19 @@ from PySide6.QtWidgets import QLabel, QWidget
 from rego_desktop.errors import RegoError
 from rego_desktop.logs import log_bug
 from rego_desktop.ui.messages import MessageService
+from rego_desktop.ui.widgets import language
+
+
+def message_of(exc: RegoError) -> str:
+    """A known error's message in the interface language (Chinese when it has one)."""
+    return exc.text(language())
 
 
 def report_exception(parent: QWidget | None, exc: BaseException, messages: MessageService) -> None:
     if isinstance(exc, RegoError):
-        messages.error(parent, QCoreApplication.translate("Errors", "Cannot continue"), str(exc))
+        messages.error(
+            parent, QCoreApplication.translate("Errors", "Cannot continue"), message_of(exc)
+        )
         return
     try:
         raise exc
@@ -33,7 +41,7 @@ def show_failure(parent: QWidget, label: QLabel, exc: object, messages: MessageS
     """A failed operation: a known error goes into the dialog's error line, a bug is
     reported and logged."""
     if isinstance(exc, RegoError):
-        label.setText(str(exc))
+        label.setText(message_of(exc))
         label.show()
         return
     assert isinstance(exc, BaseException)

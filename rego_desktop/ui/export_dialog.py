@@ -119,7 +119,7 @@ class ExportDialog(QDialog):
         try:
             preview = preview_export(self.study)
         except RegoError as exc:
-            self.preview.setPlainText(str(exc))
+            self.preview.setPlainText(exc.text(language()))
             self.export_button.setEnabled(False)
             return
         self.preview.setPlainText("\n".join(self.preview_lines(preview)))

@@ -159,7 +159,7 @@ class QueriesDialog(QDialog):
             self.rows = self.service.list(self.subject, status)
             counts = self.service.counts(self.subject)
         except RegoError as exc:
-            self.messages.error(self, self.windowTitle(), str(exc))
+            self.messages.error(self, self.windowTitle(), exc.text(language()))
             return
         zh = language().startswith("zh")
         self.table.setRowCount(len(self.rows))
@@ -244,7 +244,7 @@ class QueriesDialog(QDialog):
             else:
                 self.service.reopen(query.uid, text)
         except RegoError as exc:
-            self.messages.error(self, title, str(exc))
+            self.messages.error(self, title, exc.text(language()))
         except Exception as exc:
             report_exception(self, exc, self.messages)
         self.reload()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from rego_desktop.auth.passwords import RULES, password_problems
+from rego_desktop.auth.passwords import RULES, join_problems, password_problem_labels
 from rego_desktop.crypto import recovery
 from rego_desktop.errors import RegoError
 from rego_desktop.paths import data_dir
@@ -92,7 +92,7 @@ class SitePage(_Page):
         try:
             self.site.setText(check_site_code(self.site.text()))
         except RegoError as exc:
-            return self.fail(str(exc))
+            return self.fail(exc.text(language()))
         return self.passed()
 
 
@@ -177,13 +177,15 @@ class AdminPage(_Page):
         try:
             name = check_username(self.username.text())
         except RegoError as exc:
-            return self.fail(str(exc))
+            return self.fail(exc.text(language()))
         if not self.full_name.text().strip():
             return self.fail(self.tr("Type the administrator's full name."))
-        problems = password_problems(self.password.text(), name)
+        problems = password_problem_labels(self.password.text(), name)
         if problems:
             return self.fail(
-                self.tr("Password not accepted: {problems}.").format(problems="; ".join(problems))
+                self.tr("Password not accepted: {problems}.").format(
+                    problems=join_problems(problems).text(language())
+                )
             )
         if self.password.text() != self.repeat.text():
             return self.fail(self.tr("The two passwords differ."))
@@ -242,7 +244,7 @@ class CenterKeyPage(_Page):
         try:
             key = load_center_public_key(path)
         except RegoError as exc:
-            return self.fail(str(exc))
+            return self.fail(exc.text(language()))
         self.fingerprint.setText(f"{key.center}: {key.fingerprint}")
         return self.passed()
 

@@ -119,7 +119,7 @@ class SiteUnitsDialog(QDialog):
         try:
             self.service.set_many(changes, reason)
         except RegoError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(exc.text(language()))
             self.error.show()
             return
         super().accept()

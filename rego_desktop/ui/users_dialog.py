@@ -120,16 +120,16 @@ class UserEditor(QDialog):
                 self.submit(self)
             except RegoError as exc:
                 if password_problems(self.password.text(), self.reset_for or self.username.text()):
-                    # The domain's reasons are in English; the rules exist in both.
+                    # In Chinese the whole rule is shown, not only what this password broke.
                     self.refused(
-                        str(exc)
+                        exc.text(language())
                         if not language().startswith("zh")
                         else self.tr("Password not accepted. {rules}").format(
                             rules=RULES.text(language())
                         )
                     )
                 else:  # e.g. the user name is taken: keep everything, say why
-                    self.error.setText(str(exc))
+                    self.error.setText(exc.text(language()))
                     self.error.show()
                     (self.username if self.username.isVisible() else self.password).setFocus()
                 return
@@ -205,7 +205,7 @@ class UsersDialog(QDialog):
             assert callable(action)
             action()
         except RegoError as exc:
-            self.messages.error(self, self.tr("Users"), str(exc))
+            self.messages.error(self, self.tr("Users"), exc.text(language()))
         except Exception as exc:
             report_exception(self, exc, self.messages)
         self.reload()

@@ -211,7 +211,10 @@ class _Reader:
         try:
             wb = load_workbook(str(self.path), read_only=True, data_only=True)
         except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
-            raise UsageError(f"{self.path} is not an Excel workbook (.xlsx): {exc}") from None
+            raise UsageError(
+                f"{self.path} is not an Excel workbook (.xlsx): {exc}",
+                zh=f"{self.path} 不是 Excel 工作簿（.xlsx）：{exc}",
+            ) from None
         try:
             for name in wb.sheetnames:
                 if name in IGNORED_SHEETS:
@@ -550,7 +553,10 @@ def import_workbook(study: OpenStudy, path: Path, *, today: dt.date | None = Non
     if reader.refused:
         return report
     if not reader.records:
-        raise RegoError(f"{path} holds no patient rows (data start in row {FIRST_ROW}).")
+        raise RegoError(
+            f"{path} holds no patient rows (data start in row {FIRST_ROW}).",
+            zh=f"{path} 中没有受试者数据行（数据从第 {FIRST_ROW} 行开始）。",
+        )
     by_subject: dict[str, list[_Record]] = {}
     for record in reader.records:
         by_subject.setdefault(record.subject, []).append(record)

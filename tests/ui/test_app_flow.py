@@ -15,6 +15,20 @@ from tests.conftest import ADMIN, PASSWORD
 from tests.ui.conftest import settle, snapshot
 
 
+def logged_in(qtbot: QtBot, messages: ScriptedMessages, db_path: Path) -> SiteApplication:
+    """The application started on the study of ``db_path`` and logged in as admin."""
+    settings = Settings()
+    settings.set(LAST_DATABASE, str(db_path))
+    app = SiteApplication(settings, messages)
+    app.start()
+    assert app.login is not None
+    app.login.username.setText(ADMIN)
+    app.login.password.setText(PASSWORD)
+    app.login.try_login()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=10_000)
+    return app
+
+
 def test_first_run_without_a_database_opens_the_setup_wizard(
     qtbot: QtBot, messages: ScriptedMessages
 ) -> None:
@@ -30,16 +44,7 @@ def test_first_run_without_a_database_opens_the_setup_wizard(
 def test_login_then_idle_lock_returns_to_the_same_screen(
     qtbot: QtBot, messages: ScriptedMessages, created: object, db_path: Path
 ) -> None:
-    settings = Settings()
-    settings.set(LAST_DATABASE, str(db_path))
-    app = SiteApplication(settings, messages)
-    app.start()
-    assert app.login is not None
-    login = app.login
-    login.username.setText(ADMIN)
-    login.password.setText(PASSWORD)
-    login.try_login()
-    qtbot.waitUntil(lambda: app.window is not None, timeout=10_000)
+    app = logged_in(qtbot, messages, db_path)
     assert app.window is not None
     window = app.window
     settle()
@@ -138,15 +143,7 @@ def test_a_second_log_in_never_opens_a_second_main_window(
 ) -> None:
     from rego_desktop.store.opening import open_study
 
-    settings = Settings()
-    settings.set(LAST_DATABASE, str(db_path))
-    app = SiteApplication(settings, messages)
-    app.start()
-    assert app.login is not None
-    app.login.username.setText(ADMIN)
-    app.login.password.setText(PASSWORD)
-    app.login.try_login()
-    qtbot.waitUntil(lambda: app.window is not None, timeout=10_000)
+    app = logged_in(qtbot, messages, db_path)
     first = app.window
     app.show_login(db_path)  # e.g. a log-in left open behind the main window
     app.logged_in(open_study(db_path, ADMIN, PASSWORD))

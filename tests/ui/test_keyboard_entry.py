@@ -74,6 +74,15 @@ def open_new_entry(
     return wizard
 
 
+def new_patient_form(
+    qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages, form_id: str
+) -> tuple[CasebookWindow, FormWizard]:
+    """A new patient's casebook, and a new entry of ``form_id`` opened from it."""
+    PatientService(study).create_patient()
+    window = casebook(qtbot, study, messages)
+    return window, open_new_entry(qtbot, window, form_id)
+
+
 def with_first_dose(study: OpenStudy) -> str:
     service = PatientService(study)
     code = service.create_patient()
@@ -235,9 +244,7 @@ def test_a_new_patient_is_not_hidden_by_a_search_left_in_place(
 def test_the_first_field_has_focus_when_a_page_opens_turns_and_comes_back(
     qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages
 ) -> None:
-    PatientService(study).create_patient()
-    window = casebook(qtbot, study, messages)
-    wizard = open_new_entry(qtbot, window, "eligibility")
+    _window, wizard = new_patient_form(qtbot, study, messages, "eligibility")
     first = wizard.rows["inc_age_18"].editor
     assert first is not None
     assert focus() is first.focus_target()
@@ -281,9 +288,7 @@ def test_f6_and_ctrl_tab_move_between_calendar_entries_and_buttons(
 def test_esc_in_a_form_closes_that_form_only(
     qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages
 ) -> None:
-    PatientService(study).create_patient()
-    window = casebook(qtbot, study, messages)
-    wizard = open_new_entry(qtbot, window, "demographics")
+    window, wizard = new_patient_form(qtbot, study, messages, "demographics")
     key(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=5000)
     assert window.isVisible()
@@ -368,9 +373,7 @@ def test_a_proposal_alone_is_not_an_entry(
 def test_multi_choice_is_one_tab_stop_with_arrow_keys(
     qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages
 ) -> None:
-    PatientService(study).create_patient()
-    window = casebook(qtbot, study, messages)
-    wizard = open_new_entry(qtbot, window, "hcc_history")
+    _window, wizard = new_patient_form(qtbot, study, messages, "hcc_history")
     editor = wizard.rows["aetiology"].editor
     assert isinstance(editor, MultiChoiceEditor)
     editor.focus_target().setFocus()
@@ -443,9 +446,7 @@ def test_the_site_unit_is_set_once_by_an_administrator_and_preset_in_forms(
 def test_required_warnings_wait_until_something_was_typed(
     qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages
 ) -> None:
-    PatientService(study).create_patient()
-    window = casebook(qtbot, study, messages)
-    wizard = open_new_entry(qtbot, window, "demographics")
+    _window, wizard = new_patient_form(qtbot, study, messages, "demographics")
     key(qtbot, Qt.Key.Key_Tab)  # passing through the first field without typing
     key(qtbot, Qt.Key.Key_Tab)
     assert not [row.field.id for row in wizard.rows.values() if row.note.isVisible()]
@@ -459,9 +460,7 @@ def test_required_warnings_wait_until_something_was_typed(
 def test_a_long_not_computable_text_wraps_instead_of_widening_the_page(
     qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages
 ) -> None:
-    PatientService(study).create_patient()
-    window = casebook(qtbot, study, messages)
-    wizard = open_new_entry(qtbot, window, "baseline_liver")
+    _window, wizard = new_patient_form(qtbot, study, messages, "baseline_liver")
     label = wizard.rows["albi_grade"].derived
     assert label is not None
     assert label.wordWrap()
