@@ -102,6 +102,19 @@ def detail_label(key: str) -> Label:
     return DETAIL_LABELS.get(key, Label(key, key))
 
 
+def in_language(details: dict[str, object], language: str) -> dict[str, object]:
+    """The details with each ``<key>_zh`` text standing in for ``<key>`` in Chinese
+    (and dropped otherwise), so a reader sees one language."""
+    chinese = language.startswith("zh")
+    out: dict[str, object] = {}
+    for key, value in details.items():
+        if key.endswith("_zh"):
+            continue
+        translated = details.get(f"{key}_zh")
+        out[key] = translated if chinese and translated else value
+    return out
+
+
 def detail_value(key: str, value: object, language: str) -> str:
     """A detail's value for reading: coded values (severity, status, role, yes/no) by
     name, anything else as it is."""

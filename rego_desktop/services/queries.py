@@ -340,7 +340,16 @@ def sync_casebook(
         payload = {**_finding_payload(book, finding, position), "present": True}
         rows.write(patient.uid, q, payload)
         session.add(q)
-        _audit(study, session, "query.open", subject, q, automatic=True, message=finding.message)
+        _audit(
+            study,
+            session,
+            "query.open",
+            subject,
+            q,
+            automatic=True,
+            message=finding.message,
+            message_zh=finding.message_zh,
+        )
         result.opened += 1
         result.open_now += 1
     result.by_subject[subject] = result.open_now

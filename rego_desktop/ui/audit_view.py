@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from rego_desktop.audit import trail
-from rego_desktop.audit.actions import action_label, detail_label, detail_value
+from rego_desktop.audit.actions import action_label, detail_label, detail_value, in_language
 from rego_desktop.auth.roles import Permission
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.values import display, from_json
@@ -87,7 +87,7 @@ def audit_rows(study: OpenStudy, records: list[trail.AuditRecord]) -> list[Audit
         if not r.changes:
             detail = "; ".join(
                 f"{detail_label(k).text(lang)}: {detail_value(k, v, lang)}"
-                for k, v in r.details.items()
+                for k, v in in_language(r.details, lang).items()
                 if v != ""
             )
             rows.append(AuditRow((*base, "", "", detail, r.reason or ""), subject, details=True))

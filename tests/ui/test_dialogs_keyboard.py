@@ -675,3 +675,25 @@ def test_fits_helper_catches_a_window_too_tall(qtbot: QtBot) -> None:
     tall.resize(1280, 800)
     with pytest.raises(AssertionError):
         fits(tall)
+
+
+def test_query_messages_in_the_audit_trail_read_in_the_users_language(
+    qapp: QApplication, study: OpenStudy
+) -> None:
+    from rego_desktop.audit import trail
+    from rego_desktop.ui.audit_view import audit_rows
+
+    code = PatientService(study).create_patient()
+    PatientService(study).save(code, "demographics", {"sex": "male"})
+    QueryService(study).sync(code)
+    with study.reading() as session:
+        records = trail.read(session, study.keyring, study.info.db_uid, code)
+    qapp.setProperty(LANGUAGE_PROPERTY, "zh_CN")
+    try:
+        texts = [row.cells for row in audit_rows(study, records) if row.details]
+    finally:
+        qapp.setProperty(LANGUAGE_PROPERTY, "en")
+    opened = [" ".join(cells) for cells in texts if "质疑已提出" in cells]
+    assert opened, texts
+    assert all("is required and not entered" not in text for text in opened)
+    assert any("必填" in text for text in opened)
