@@ -256,6 +256,7 @@ class DateEditor(FieldEditor):
         self.edit.setMaximumWidth(140)
         self.edit.setMaxLength(10)
         self.edit.textEdited.connect(self.edited)
+        self.edit.editingFinished.connect(self._normalise)
         self._watch(self.edit)
         button = QToolButton()
         button.setText("▾")
@@ -286,6 +287,15 @@ class DateEditor(FieldEditor):
         calendar.show()
         calendar.setFocus()
         self.calendar = calendar
+
+    def _normalise(self) -> None:
+        """Show a date typed as 2024-3-5, 2024/03/05 or 20240305 back as 2024-03-05."""
+        try:
+            value = self.value()
+        except FieldProblem:
+            return
+        if isinstance(value, dt.date) and self.edit.text() != value.isoformat():
+            self.edit.setText(value.isoformat())
 
     def _picked(self, date: QDate) -> None:
         self.edit.setText(date.toString("yyyy-MM-dd"))

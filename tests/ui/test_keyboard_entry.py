@@ -470,3 +470,19 @@ def test_a_long_not_computable_text_wraps_instead_of_widening_the_page(
     assert scrolls
     bar = scrolls[0].horizontalScrollBar()
     assert bar.maximum() == 0, "no horizontal scrolling"
+
+
+def test_a_date_typed_short_is_shown_back_in_full(
+    qtbot: QtBot, study: OpenStudy, messages: ScriptedMessages
+) -> None:
+    _window, wizard = new_patient_form(qtbot, study, messages, "identification")
+    key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Tab)
+    editor = wizard.rows["date_of_birth"].editor
+    assert editor is not None
+    assert focus() is editor.focus_target()
+    typed(qtbot, "1961/6/2")
+    key(qtbot, Qt.Key.Key_Tab)
+    line = editor.focus_target()
+    assert isinstance(line, QLineEdit)
+    assert line.text() == "1961-06-02"
