@@ -80,3 +80,13 @@ class CasebookLocked(RegoError):
 
 class UsageError(RegoError):
     """Bad command-line usage (exit code 2)."""
+
+
+class OutputFileError(RegoError):
+    """A file the program writes (workbook, PDF, transfer or key file) could not be
+    written: bad path, folder where a file is expected, full disk, read-only folder.
+    Nothing was left half-written and nothing in the study was changed."""
+
+    def __init__(self, message: str, zh: str | None = None, path: str | None = None) -> None:
+        super().__init__(message, zh)
+        self.path = path

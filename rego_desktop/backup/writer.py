@@ -18,8 +18,10 @@ and nothing readable is added.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
+import shutil
 import sqlite3
 import time
 from contextlib import suppress
@@ -62,6 +64,8 @@ from rego_desktop.models import utcnow
 from rego_desktop.store.opening import inspect_file
 
 STALE_PARTIAL_S = 3600.0
+#: Less free space than this in the backup folder after a failed copy means "full".
+LOW_SPACE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -168,9 +172,7 @@ def _copy(
         try:
             src.backup(dst)
         except sqlite3.Error as exc:
-            if is_disk_full(exc) or is_read_only(exc) or "unable to open" in str(exc).lower():
-                raise folder_error(folder, exc, BACKUP) from exc
-            raise _source_error(db, exc) from exc
+            raise _copy_error(db, src, folder, exc) from exc
         try:
             # One self-contained file: no -wal beside the backup.
             dst.execute("PRAGMA journal_mode=DELETE")
@@ -178,11 +180,14 @@ def _copy(
             copied = read_state(dst) if problem is None else None
             patients = dst.execute("SELECT count(*) FROM patients").fetchone()[0] if copied else 0
         except sqlite3.Error as exc:
-            if is_disk_full(exc) or is_read_only(exc):
-                raise folder_error(folder, exc, BACKUP) from exc
-            raise _source_error(db, exc) from exc
+            raise _copy_error(db, src, folder, exc) from exc
     finally:
         dst.close()
+    if (problem is not None or copied is None) and _source_is_sound(src):
+        # The study is fine: the copy went wrong on its way to the backup folder.
+        error = folder_error(folder, _full_or(folder, problem or "unreadable copy"), BACKUP)
+        remove_with_side_files(partial)
+        raise error
     if problem is not None or copied is None:
         newest = find_newest_backup(db, [folder])
         message = damaged_message(db, problem or "unreadable study record", newest)
@@ -255,6 +260,37 @@ def _clean_stale_partials(folder: Path) -> None:
         with suppress(OSError):
             if path.stat().st_mtime < cutoff:
                 path.unlink()
+
+
+def _source_is_sound(src: sqlite3.Connection) -> bool:
+    """True if the study itself passes its quick check (so a failed copy is the folder's fault)."""
+    try:
+        return first_problem(src, "quick_check") is None
+    except sqlite3.Error:
+        return False
+
+
+def _full_or(folder: Path, problem: object) -> BaseException:
+    """A disk-full error if the backup folder has (almost) no space left, else ``problem``."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if free is not None and free < LOW_SPACE_BYTES:
+        return OSError(errno.ENOSPC, "No space left on device")
+    return problem if isinstance(problem, BaseException) else OSError(errno.EIO, str(problem))
+
+
+def _copy_error(
+    db: Path, src: sqlite3.Connection, folder: Path, exc: sqlite3.Error
+) -> StudyFileError:
+    """Writing the copy failed: blame the folder (full, read-only, removed) unless the
+    study itself fails its check. A full disk often shows as "disk I/O error" here."""
+    if is_disk_full(exc) or is_read_only(exc) or "unable to open" in str(exc).lower():
+        return folder_error(folder, exc, BACKUP)
+    if _source_is_sound(src):
+        return folder_error(folder, _full_or(folder, exc), BACKUP)
+    return _source_error(db, exc)
 
 
 def _source_error(db: Path, exc: BaseException) -> StudyFileError:

@@ -22,6 +22,7 @@ from typing import Any
 
 from rego_desktop.cli.common import database_arg, open_from_args, user_arg
 from rego_desktop.errors import UsageError
+from rego_desktop.files import check_output_file, output_folder
 
 LANGUAGES = ("en", "zh")
 
@@ -119,7 +120,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
             print(f"Wrote {len(written)} PDF summaries to {out} in {seconds:.1f} s.")
         else:
             code = args.subject.strip().upper()
-            out.parent.mkdir(parents=True, exist_ok=True)
+            output_folder(out.parent, "the PDF summary", "PDF 摘要")
             write_pdf(study, code, out, options)
             print(f"Wrote the summary of {code} to {out}.")
     finally:
@@ -130,7 +131,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 def cmd_xlsx(args: argparse.Namespace) -> int:
     from rego_desktop.workbooks.export import export_workbook
 
-    path = _xlsx_path(args.out)
+    path = check_output_file(_xlsx_path(args.out), "the workbook", "工作簿")
     study = open_from_args(args)
     try:
         report = export_workbook(study, path, progress=_progress("patients"))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, BinaryIO
 
+from rego_desktop import files
+from rego_desktop.errors import OutputFileError
 from rego_desktop.exchange.errors import ExchangeWriteError, InvalidExchangeParameter
 
 Rng = Callable[[int], bytes]
@@ -181,41 +180,16 @@ def write_file_atomically(
     private: bool,
     what: str,
 ) -> None:
-    """Write ``path`` through a temporary file in the same folder, then rename it.
+    """Write ``path`` through a temporary file beside it (:mod:`rego_desktop.files`).
 
-    A crash or a full disk leaves either the old file or no file, never half a file.
-    ``produce`` writes the content. Operating-system failures become
-    :class:`ExchangeWriteError`; errors raised by ``produce`` propagate unchanged.
+    Operating-system failures become :class:`ExchangeWriteError`; errors raised by
+    ``produce`` propagate unchanged.
     """
-    target = Path(path)
-    if not overwrite and target.exists():
-        raise ExchangeWriteError(
-            f"{what} {target} already exists. Choose another file name or move the "
-            "existing file away first; it was not replaced.",
-            str(target),
-        )
-    tmp_name: str | None = None
+    what = what[0].lower() + what[1:] if what.startswith("The ") else what
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "wb") as out:
-            produce(out)
-            out.flush()
-            os.fsync(out.fileno())
-        if not private:
-            os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-        tmp_name = None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ExchangeWriteError(
-            f"Could not write {what} {target}: {reason}. Check that the folder or USB stick "
-            "is present, writable and not full, then try again.",
-            str(target),
-        ) from exc
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
+        files.write_file_atomically(path, produce, overwrite=overwrite, private=private, what=what)
+    except OutputFileError as exc:
+        raise ExchangeWriteError(str(exc), exc.path) from exc
 
 
 def read_small_file(path: PathLike, limit: int) -> bytes | None:

@@ -40,6 +40,7 @@ from rego_desktop.derive import (
     NotComputable,
     derived_values,
 )
+from rego_desktop.files import check_output_file, output_folder, write_bytes_atomically
 from rego_desktop.reports.data import PatientReportData, collect, issues, summary_issues
 from rego_desktop.reports.fonts import fonts
 from rego_desktop.reports.labels import t
@@ -592,9 +593,9 @@ def write_pdf(
 ) -> Path:
     """Write one patient's summary to ``path`` (a file leaving the database: export rights)."""
     study.user.require(Permission.EXPORT)
+    check_output_file(path, "the PDF summary", "PDF 摘要")
     data = patient_pdf(study, subject_code, options)
-    path.write_bytes(data)
-    return path
+    return write_bytes_atomically(path, data, what="the PDF summary", what_zh="PDF 摘要")
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -628,11 +629,12 @@ def write_all(
     if options.generated_at is None:
         options = PdfOptions(options.language, options.deidentified, dt.datetime.now().astimezone())
     codes = list(subjects) if subjects is not None else PatientService(study).subject_codes()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = output_folder(folder, "PDF summaries", "PDF 摘要")
     written: list[Path] = []
     for number, code in enumerate(codes, start=1):
         path = folder / file_name(code)
-        path.write_bytes(patient_pdf(study, code, options))
+        data = patient_pdf(study, code, options)
+        write_bytes_atomically(path, data, what="the PDF summary", what_zh="PDF 摘要")
         written.append(path)
         if progress is not None:
             progress(number, len(codes))

@@ -23,6 +23,7 @@ from rego_desktop import __version__
 from rego_desktop.auth.roles import Permission
 from rego_desktop.casebook import Casebook
 from rego_desktop.derive import PatientData, derived_values
+from rego_desktop.files import check_output_file
 from rego_desktop.reports.data import Issue, issues
 from rego_desktop.services.patients import PatientService
 from rego_desktop.services.queries import QueryRow, QueryService
@@ -169,6 +170,7 @@ def export_workbook(
     progress: Progress | None = None,
 ) -> WorkbookReport:
     """Write the de-identified workbook of the whole site to ``path`` (needs export rights)."""
+    check_output_file(path, "the workbook", "工作簿")
     study.user.require(Permission.EXPORT)
     sheets, patients = build_sheets(study, today=today, progress=progress)
     write_workbook(path, sheets)

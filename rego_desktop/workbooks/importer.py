@@ -17,7 +17,9 @@ What refuses a cell (the same hard checks as the data-entry screens):
   whole (an end before its start, an event before the first dose or after death,
   a date in the future, a grade above the term's maximum ...);
 - the subject code (format ``SITE-NNNN`` of this site, not already in the study), a
-  second row for a single form, unknown sheets and columns.
+  second row for a single form, unknown sheets and columns;
+- a formula (``=60+5``), whether or not the file holds a computed value for it: what
+  it shows depends on the spreadsheet program, so the value itself must be typed.
 
 Soft findings (label deviations, warnings) do not refuse anything: they are listed
 as notes and become queries.
@@ -210,6 +212,8 @@ class _Reader:
     def read(self) -> None:
         try:
             wb = load_workbook(str(self.path), read_only=True, data_only=True)
+            # The same cells as written: formulas are refused, never evaluated or dropped.
+            formulas = load_workbook(str(self.path), read_only=True, data_only=False)
         except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
             raise UsageError(
                 f"{self.path} is not an Excel workbook (.xlsx): {exc}",
@@ -230,9 +234,31 @@ class _Reader:
                         f"工作表{name!r}不是本研究的表单;请重命名或删除。",
                     )
                     continue
+                self.refuse_formulas(name, formulas[name])
                 self.read_sheet(self.definition.form(name), wb[name])
         finally:
             wb.close()
+            formulas.close()
+
+    def refuse_formulas(self, sheet: str, ws: Any) -> None:
+        """A formula (``=60+5``) is refused with its cell named, cached value or not:
+        what it shows depends on the spreadsheet program, so type the value itself."""
+        for number, row in enumerate(ws.iter_rows(min_row=KEY_ROW + 1), start=KEY_ROW + 1):
+            for index, cell in enumerate(row, start=1):
+                if getattr(cell, "data_type", None) != "f":
+                    continue
+                formula = str(cell.value)
+                self.refuse(
+                    sheet,
+                    number,
+                    index,
+                    None,
+                    formula[:60],
+                    f"the cell holds a formula ({formula[:60]}); formulas are not imported. "
+                    "Type the value itself (for example 65, not =60+5).",
+                    f"该单元格包含公式（{formula[:60]}）；公式不会被导入。"
+                    "请直接输入数值（例如 65，而不是 =60+5）。",
+                )
 
     def read_sheet(self, form: Form, ws: Any) -> None:
         columns: dict[int, TemplateColumn] | None = None

@@ -9,6 +9,7 @@ openpyxl's write-only mode, so thousands of patients fit in little memory.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from rego_desktop.files import check_output_file, write_bytes_atomically
 
 DATE_FORMAT: Final = "yyyy-mm-dd"
 DATETIME_FORMAT: Final = "yyyy-mm-dd hh:mm"
@@ -114,7 +117,10 @@ def write_workbook(path: Path, sheets: Iterable[Sheet]) -> Path:
     wb = Workbook(write_only=True)
     for sheet in sheets:
         write_sheet(wb, sheet)
-    wb.save(str(path))
+    check_output_file(path, "the workbook", "工作簿")
+    buffer = io.BytesIO()  # in memory first: a full disk cannot break the writer
+    wb.save(buffer)
+    write_bytes_atomically(path, buffer.getvalue(), what="the workbook", what_zh="工作簿")
     return path
 
 

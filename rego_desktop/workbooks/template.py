@@ -20,6 +20,7 @@ what is allowed. The import checks everything again, whatever Excel let through.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from rego_desktop.casebook import Casebook
+from rego_desktop.files import check_output_file, write_bytes_atomically
 from rego_desktop.study.schema import Field, FieldType, Form, Label, StudyDefinition
 from rego_desktop.study.values import Quantity, Value, choices, unit_text
 from rego_desktop.workbooks.listings import SUBJECT, UNIT_SUFFIX
@@ -386,5 +388,8 @@ def write_template(
     wb.move_sheet(lists_ws, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS))
     lists_ws.sheet_state = "hidden"
     wb.active = 0
-    wb.save(str(path))
+    check_output_file(path, "the template", "模板")
+    buffer = io.BytesIO()  # in memory first: a full disk cannot break the writer
+    wb.save(buffer)
+    write_bytes_atomically(path, buffer.getvalue(), what="the template", what_zh="模板")
     return path
