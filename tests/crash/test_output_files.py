@@ -78,17 +78,11 @@ def test_pdf_all_out_naming_a_file(site: Path, tmp_path: Path) -> None:
     assert existing.read_text() == "keep me"
 
 
-def test_template_in_a_read_only_folder(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders (see the mounted variant)")
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        one_line_error(run("rego_desktop", "template", "--out", str(folder / "t.xlsx")),
-                       "read-only or protected")  # fmt: skip
-    finally:
-        folder.chmod(0o755)
+@needs_mount
+def test_template_on_a_read_only_usb(mount: Mount) -> None:
+    usb = mount("ro_template", "1m", ro=True)
+    one_line_error(run("rego_desktop", "template", "--out", str(usb / "t.xlsx")),
+                   "read-only or protected")  # fmt: skip
 
 
 @needs_mount
