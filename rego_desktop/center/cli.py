@@ -152,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, metavar="FILE", help="the .xlsx to write")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(run=cmd_xlsx)
+
+    from rego_desktop.cdisc.commands import register_center  # issue 17
+
+    register_center(sub, _db_arg)
     return parser
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from rego_desktop import __version__
 from rego_desktop.cli import (
     backup_commands,
+    cdisc_commands,
     check_commands,
     exchange_commands,
     report_commands,
@@ -29,6 +30,7 @@ COMMAND_MODULES = (
     exchange_commands,
     report_commands,
     backup_commands,
+    cdisc_commands,
 )
 
 

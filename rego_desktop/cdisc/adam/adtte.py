@@ -1,0 +1,123 @@
+"""ADTTE: OS, PFS and TTP per patient, the rows of the workbook's ADTTE sheet
+(:func:`rego_desktop.workbooks.adam.adtte_rows`) with the analysis flag and the source
+of each date: the Kaplan-Meier curves of the endpoint summary come from the same
+times (``AVAL``, ``CNSR``) for the patients with ``ANL01FL`` = Y."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from rego_desktop.cdisc.sdtm.common import STUDYID, USUBJID
+from rego_desktop.cdisc.source import Source
+from rego_desktop.cdisc.table import Column, Origin, Table
+from rego_desktop.workbooks.adam import ADTTE_HEADER, BASIS_TEXT, adtte_rows
+
+# What each date of a time to event is, and the SDTM/ADaM variable it comes from.
+SOURCES: Final = {
+    "Death": ("DM", "DTHDTC"),
+    "Disease progression": ("CRF", "progression.progression_date"),
+    "Last follow-up": ("CRF", "survival.last_follow_up_date"),
+    "Last tumour assessment": ("RS", "RSDTC"),
+}
+assert set(SOURCES) == set(BASIS_TEXT.values())
+
+
+def _columns() -> tuple[Column, ...]:
+    d: Origin = "Derived"
+    return (
+        STUDYID,
+        USUBJID,
+        Column("SITEID", "Study Site Identifier", origin="Predecessor", source="ADSL.SITEID"),
+        Column(
+            "ELIGFL", "Eligibility Flag", origin="Predecessor", source="ADSL.ELIGFL", codelist="NY"
+        ),
+        Column(
+            "ANL01FL",
+            "Analysis Population Flag",
+            origin="Predecessor",
+            source="ADSL.ANL01FL",
+            codelist="NY",
+        ),
+        Column("PARAMCD", "Parameter Code", origin="Assigned", codelist="PARAMCD_TTE"),
+        Column("PARAM", "Parameter", origin="Assigned"),
+        Column(
+            "STARTDT",
+            "Time-to-Event Origin Date for Subject",
+            "num",
+            origin=d,
+            date=True,
+            derivation="ADSL.TRTSDT (first dose); missing when de-identified",
+        ),
+        Column(
+            "ADT",
+            "Analysis Date",
+            "num",
+            origin=d,
+            date=True,
+            derivation="Date of the event or of censoring (see EVNTDESC, CNSDTDSC); "
+            "missing when de-identified",
+        ),
+        Column(
+            "AVAL",
+            "Analysis Value",
+            "num",
+            origin=d,
+            derivation="ADT - STARTDT + 1 (days); OS to death, censored at last "
+            "follow-up; PFS to progression or death, censored at last assessment; TTP to "
+            "progression, deaths censored",
+        ),
+        Column("AVALU", "Analysis Value Unit", origin="Assigned"),
+        Column("CNSR", "Censor", "num", origin=d, derivation="0 event, 1 censored"),
+        Column("EVNTDESC", "Event or Censoring Description", origin=d),
+        Column("CNSDTDSC", "Censor Date Description", origin=d),
+        Column(
+            "SRCDOM",
+            "Source Data",
+            origin=d,
+            derivation="Domain (or CRF) the date of ADT comes from",
+        ),
+        Column(
+            "SRCVAR",
+            "Source Variable",
+            origin=d,
+            derivation="Variable (or CRF item) the date of ADT comes from",
+        ),
+    )
+
+
+def build(source: Source) -> Table:
+    table = Table(
+        "ADTTE",
+        "Time-to-Event Analysis Dataset",
+        "ADaM",
+        "BASIC DATA STRUCTURE",
+        "One record per subject per parameter",
+        ("STUDYID", "USUBJID", "PARAMCD"),
+        _columns(),
+    )
+    at = {name: i for i, name in enumerate(ADTTE_HEADER)}
+    for s in source.subjects:
+        for row in adtte_rows(s.data):
+            text = row[at["EVNTDESC"]] or row[at["CNSDTDSC"]]
+            domain, variable = SOURCES[text]
+            table.add(
+                {
+                    "STUDYID": source.studyid,
+                    "USUBJID": s.usubjid,
+                    "SITEID": row[at["SITEID"]],
+                    "ELIGFL": row[at["ELIGFL"]],
+                    "ANL01FL": "Y" if s.row.analysed else "N",
+                    "PARAMCD": row[at["PARAMCD"]],
+                    "PARAM": row[at["PARAM"]],
+                    "STARTDT": source.date(row[at["STARTDT"]]),
+                    "ADT": source.date(row[at["ADT"]]),
+                    "AVAL": row[at["AVAL"]],
+                    "AVALU": row[at["AVALU"]],
+                    "CNSR": row[at["CNSR"]],
+                    "EVNTDESC": row[at["EVNTDESC"]],
+                    "CNSDTDSC": row[at["CNSDTDSC"]],
+                    "SRCDOM": domain,
+                    "SRCVAR": variable,
+                }
+            )
+    return table
