@@ -3,7 +3,10 @@
 Subcommands: ``keygen`` (the center's key pair), ``register-site`` (add a site's public
 key to the registry folder after confirming its fingerprint), ``verify`` (check transfer
 files), ``merge`` (merge them into the center database), ``log`` (the merge log),
-``summary`` (pooled results) and ``xlsx`` (the pooled dataset as a workbook).
+``status`` (each site's state), ``rollback`` (undo a site's newest packages),
+``audit`` (the center's audit trail, ``--verify`` checks
+its hash chain), ``summary`` (pooled results) and ``xlsx`` (the pooled dataset as a
+workbook).
 
 The passphrase of the center's private key comes from ``$REGO_CENTER_PASSPHRASE`` or a
 prompt, never from the command line. ``--db`` is a file name (SQLite) or a SQLAlchemy
@@ -23,9 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from rego_desktop import __version__
-from rego_desktop.analysis.summary import summarize
+from rego_desktop.analysis.dataset import AnalysisRow
+from rego_desktop.analysis.summary import summarize_rows
 from rego_desktop.analysis.text import render_text
-from rego_desktop.center.db import open_center_database
+from rego_desktop.center import audit as center_audit
+from rego_desktop.center.analysis_rows import pooled_rows
+from rego_desktop.center.audit import AuditAction
+from rego_desktop.center.db import CenterDatabase, open_center_database
 from rego_desktop.center.merge import (
     MergeResult,
     merge_file,
@@ -33,7 +40,7 @@ from rego_desktop.center.merge import (
     verify_file,
 )
 from rego_desktop.center.models import CenterPackage
-from rego_desktop.center.pooled import pooled_casebooks, site_counts, write_pooled_workbook
+from rego_desktop.center.pooled import site_counts, write_pooled_workbook
 from rego_desktop.center.registry import (
     PRIVATE_KEY_FILE,
     PUBLIC_KEY_FILE,
@@ -41,6 +48,8 @@ from rego_desktop.center.registry import (
     load_site_registry,
     register_site_key,
 )
+from rego_desktop.center.rollback import rollback
+from rego_desktop.center.status import DEFAULT_OVERDUE_DAYS, site_status
 from rego_desktop.cli.common import new_secret, secret
 from rego_desktop.cli.runner import run_command
 from rego_desktop.errors import RegoError, UsageError
@@ -51,6 +60,7 @@ from rego_desktop.exchange.keys import (
     write_center_private_key,
     write_center_public_key,
 )
+from rego_desktop.study import CURRENT
 
 PROG = "rego-center"
 PASSPHRASE_ENV = "REGO_CENTER_PASSPHRASE"
@@ -106,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the key fingerprint the site read to you by telephone",
     )
     p.add_argument("file", type=Path, metavar="FILE", help="the site's public key file")
+    p.add_argument(
+        "--db",
+        metavar="DB",
+        help="center database whose audit trail records the registration",
+    )
     p.set_defaults(run=cmd_register_site)
 
     p = sub.add_parser("verify", help="check transfer files (signature, structure)")
@@ -129,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="merge in the order given (default: by site and sequence number)",
     )
+    p.add_argument(
+        "--allow-removals",
+        action="store_true",
+        help="merge packages that remove patients the center holds (refused by default)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.set_defaults(run=cmd_merge)
@@ -137,6 +157,42 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=cmd_log)
+
+    p = sub.add_parser("status", help="each site's state: last package, completeness, overdue")
+    _db_arg(p)
+    p.add_argument(
+        "--overdue-days",
+        type=int,
+        default=DEFAULT_OVERDUE_DAYS,
+        metavar="N",
+        help=f"mark a site overdue N days after its last package (default {DEFAULT_OVERDUE_DAYS})",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=cmd_status)
+
+    p = sub.add_parser("audit", help="the center's audit trail (--verify checks its hash chain)")
+    _db_arg(p)
+    p.add_argument("--verify", action="store_true", help="check the hash chain; exit 1 if broken")
+    p.add_argument(
+        "--anchor",
+        metavar="SEQ:HASH",
+        help="also check that entry SEQ still has HASH (as printed earlier by this command)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=cmd_audit)
+
+    p = sub.add_parser("rollback", help="return a site to its state as of an earlier package")
+    _db_arg(p)
+    p.add_argument("--site", required=True, metavar="SITE", help="the site code, e.g. S01")
+    p.add_argument(
+        "--to-sequence",
+        required=True,
+        type=int,
+        metavar="N",
+        help="the package number whose state the site returns to",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=cmd_rollback)
 
     p = sub.add_parser(
         "summary",
@@ -189,6 +245,14 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def cmd_register_site(args: argparse.Namespace) -> int:
     key, target = register_site_key(args.site_keys, args.file, args.fingerprint)
+    if args.db is not None:
+        with open_center_database(args.db, create=True) as db:
+            center_audit.record(
+                db,
+                AuditAction.REGISTER_KEY,
+                site_code=key.site_code,
+                details={"fingerprint": key.fingerprint, "file": str(target)},
+            )
     print(f"Registered the key of site {key.site_code} ({key.fingerprint}) as {target}.")
     return 0
 
@@ -199,12 +263,16 @@ def _center_key(folder: Path) -> CenterPrivateKey:
 
 
 def _refusal(path: Path | str, exc: ExchangeError) -> dict[str, Any]:
-    return {
+    item: dict[str, Any] = {
         "file": str(path),
         "status": "refused",
         "reason": str(getattr(exc, "reason", "error")),
         "message": exc.message,
     }
+    subjects = getattr(exc, "subjects", ())
+    if subjects:
+        item["subjects"] = list(subjects)
+    return item
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -264,7 +332,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
     with open_center_database(args.db, create=True) as db:
         for path in files:
             try:
-                result: MergeResult = merge_file(db, path, center, registry)
+                result: MergeResult = merge_file(
+                    db, path, center, registry, allow_removals=args.allow_removals
+                )
             except ExchangeError as exc:
                 refused += 1
                 results.append(_refusal(path, exc))
@@ -276,7 +346,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
                 print(result.describe())
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
-    elif refused:
+    elif refused and len(files) > 1:
         print(
             f"{refused} of {len(files)} file(s) refused; the database is unchanged by them.",
             file=sys.stderr,
@@ -320,6 +390,117 @@ def cmd_log(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    if args.overdue_days < 0:
+        raise UsageError("--overdue-days must be 0 or more.")
+    with open_center_database(args.db) as db:
+        sites = site_status(db, overdue_days=args.overdue_days)
+    if args.json:
+        report = {"overdue_days": args.overdue_days, "sites": [s.to_json_object() for s in sites]}
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    if not sites:
+        print("No site has sent a package yet.")
+        return 0
+    print(
+        f"{'Site':<8}{'Seq':>5}  {'Made at site':<16}  {'Merged':<16}{'Patients':>9}"
+        f"{'Screen f.':>10}{'Signed':>8}{'No dose':>8}{'Days':>6}"
+    )
+    for st in sites:
+        mark = "  OVERDUE" if st.overdue else ""
+        print(
+            f"{st.site_code:<8}{st.sequence:>5}  {st.created_at:%Y-%m-%d %H:%M}  "
+            f"{st.merged_at:%Y-%m-%d %H:%M}{st.patients:>9}{st.screen_failures:>10}"
+            f"{st.signed_share:>8.0%}{len(st.without_first_dose):>8}{st.days_since_package:>6}"
+            f"{mark}"
+        )
+    print()
+    print("Completeness per form (share of patients, screen failures excluded, form complete):")
+    for st in sites:
+        parts = ", ".join(f"{form} {share:.0%}" for form, share in st.completeness.items())
+        print(f"  {st.site_code}: {parts or 'no patients'}")
+    for st in sites:
+        if st.without_first_dose:
+            print(
+                f"  {st.site_code}: without a first dose date (not in time-to-event analyses): "
+                + ", ".join(st.without_first_dose)
+            )
+    overdue = [st.site_code for st in sites if st.overdue]
+    if overdue:
+        print(f"Overdue (no package for more than {args.overdue_days} days): " + ", ".join(overdue))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    with open_center_database(args.db) as db:
+        entries, head = center_audit.read(db)
+    problems = center_audit.check_chain(entries, head) if args.verify or args.anchor else []
+    if args.anchor:
+        try:
+            problems += center_audit.check_anchor(entries, args.anchor)
+        except ValueError:
+            raise UsageError(
+                f"--anchor {args.anchor!r} is not SEQ:HASH as printed by rego-center audit."
+            ) from None
+    head_text = f"{head.seq}:{head.hash}" if head is not None else None
+    if args.json:
+        report: dict[str, Any] = {
+            "entries": [
+                {
+                    "seq": e.seq,
+                    "at": e.at.isoformat(),
+                    "operator": e.operator,
+                    "action": e.action,
+                    "site": e.site_code,
+                    "sha256": e.file_sha256,
+                    "details": json.loads(e.details),
+                    "hash": e.hash,
+                }
+                for e in entries
+            ],
+            "head": head_text,
+        }
+        if args.verify or args.anchor:
+            report["verified"] = not problems
+            report["problems"] = [p.to_json_object() for p in problems]
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 1 if problems else 0
+    if not (args.verify or args.anchor):
+        for e in entries:
+            details = json.loads(e.details)
+            text = ", ".join(
+                f"{k}={v}"
+                for k, v in details.items()
+                if k not in ("message",) and v not in ([], "")
+            )
+            print(
+                f"#{e.seq:<5} {e.at:%Y-%m-%d %H:%M:%S}Z  {e.operator:<12} {e.action:<13} "
+                f"{e.site_code or '-':<8} {text}"
+            )
+            if "message" in details:
+                print(f"       {details['message']}")
+        if not entries:
+            print("The audit trail is empty.")
+        print(f"Head (keep it outside the database to check later with --anchor): {head_text}")
+        return 0
+    if problems:
+        for problem in problems:
+            print(f"AUDIT TRAIL BROKEN: {problem.message}", file=sys.stderr)
+        return 1
+    print(f"The audit trail is intact: {len(entries)} entries, head {head_text}.")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    with open_center_database(args.db) as db:
+        result = rollback(db, args.site, args.to_sequence)
+    if args.json:
+        print(json.dumps(result.to_json_object(), ensure_ascii=False, indent=2))
+    else:
+        print(result.describe())
+    return 0
+
+
 def _render_summary(summary: Any) -> str:
     try:
         return render_text(summary)
@@ -358,6 +539,21 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+def _pooled_summaries(db: CenterDatabase, sites: Sequence[str] | None) -> dict[str | None, Any]:
+    """The pooled summary (key None) and, with ``sites``, each site's, from the analysis
+    rows the merges stored (derived where missing), read once."""
+    rows, definition = pooled_rows(db)
+    definition = definition or CURRENT
+    out: dict[str | None, Any] = {None: summarize_rows(rows, definition).to_json()}
+    if sites is not None:
+        groups: dict[str, list[AnalysisRow]] = {code: [] for code in sites}
+        for row in rows:
+            groups.setdefault(row.site, []).append(row)
+        for code in sites:
+            out[code] = summarize_rows(groups[code], definition).to_json()
+    return out
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     with open_center_database(args.db) as db:
         counts = site_counts(db)
@@ -365,12 +561,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
         report: dict[str, Any] = {
             "patients": total,
             "sites": [c.to_json_object() for c in counts],
-            "summary": summarize(pooled_casebooks(db)),
         }
+        codes = [c.site_code for c in counts]
+        summaries = _pooled_summaries(db, codes if args.by_site else None)
+        report["summary"] = summaries[None]
         if args.by_site:
-            report["by_site"] = {
-                c.site_code: summarize(pooled_casebooks(db, site=c.site_code)) for c in counts
-            }
+            report["by_site"] = {code: summaries[code] for code in codes}
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         return 0

@@ -39,6 +39,7 @@ __all__ = ["CenterDatabase", "open_center_database"]
 MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE: Final = "rego_center_version"
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+SCHEMA_LOCK: Final = 0x7265676F  # PostgreSQL advisory lock key held while (re)creating the schema
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -172,6 +173,10 @@ def open_center_database(target: str | Path, *, create: bool = False) -> CenterD
     engine, description = _make_engine(target, create)
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two commands opening a new database at once: one creates the schema,
+                # the other waits and finds it (else both create the tables and collide).
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
             tables = set(inspect(conn).get_table_names())
             if "study_meta" in tables:
                 raise CenterDatabaseError(

@@ -24,15 +24,26 @@ class MergeProblem(StrEnum):
     """The file changed on disk while it was being merged."""
     CONCURRENT_MERGE = "concurrent_merge"
     """Another merge of the same site ran at the same time."""
+    REMOVALS_NOT_ALLOWED = "removals_not_allowed"
+    """The package removes patients the center holds, and removals were not allowed."""
 
 
 class MergeRefused(ExchangeError):
     """The file is valid but the merge rules refuse it; the database is untouched."""
 
-    def __init__(self, message: str, reason: MergeProblem, path: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        reason: MergeProblem,
+        path: str | None = None,
+        *,
+        subjects: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.path = path
+        self.subjects = subjects
+        """The patients concerned (for ``removals_not_allowed``: those it would remove)."""
 
 
 class CenterDatabaseError(RegoError):

@@ -11,8 +11,13 @@ file has been authenticated and decrypted and every line of its payload validate
 3. the payload is read and validated (``PayloadReader``) while the site's patients are
    replaced patient by patient: new subjects are added, changed ones replaced, equal ones
    left alone, and subjects of that site missing from the package are removed (the site
-   deleted them) and reported;
-4. the merge is logged (file name, SHA-256, site, sequence, time and the counts).
+   deleted them) and reported. A package that would remove patients is refused
+   (``removals_not_allowed``, naming them) unless the caller allows removals;
+4. the merge is logged (file name, SHA-256, site, sequence, time and the counts) and
+   recorded in the center's audit trail (:mod:`rego_desktop.center.audit`), in the same
+   transaction. A refused file is recorded in the audit trail after the rollback. The
+   analysis row of every patient added or changed is computed and stored in the same
+   transaction (:mod:`rego_desktop.center.analysis_rows`).
 
 Any refusal raises an :class:`~rego_desktop.exchange.errors.ExchangeError` subclass
 naming the file and the reason; the transaction is rolled back, so the database is
@@ -21,6 +26,7 @@ exactly as before.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,13 +37,22 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rego_desktop.center import audit
+from rego_desktop.center.analysis_rows import delete_rows, store_rows
+from rego_desktop.center.audit import AuditAction
 from rego_desktop.center.db import CenterDatabase
-from rego_desktop.center.errors import MergeProblem, MergeRefused
-from rego_desktop.center.models import CenterEntry, CenterPackage, CenterPatient, CenterSite
+from rego_desktop.center.errors import CenterDatabaseError, MergeProblem, MergeRefused
+from rego_desktop.center.models import (
+    CenterEntry,
+    CenterPackage,
+    CenterPatient,
+    CenterPatientVersion,
+    CenterSite,
+)
 from rego_desktop.exchange.container import (
     TransferHeader,
     open_transfer,
@@ -94,9 +109,25 @@ class MergeResult:
     unchanged: int
     removed: tuple[str, ...]
     """Subjects of the site that are no longer in its data (deleted at the site)."""
+    superseded_by: int | None = None
+    """For ALREADY_MERGED: the newest sequence merged from the site since, if newer."""
+    rolled_back_at: datetime | None = None
+    """For ALREADY_MERGED: when ``rego-center rollback`` undid the package, if it did."""
 
     def describe(self) -> str:
         if self.status is MergeStatus.ALREADY_MERGED:
+            if self.rolled_back_at is not None:
+                return (
+                    f"{self.path}: merged on {self.merged_at:%Y-%m-%d %H:%M} UTC (site "
+                    f"{self.site_code}, sequence {self.sequence}) and rolled back on "
+                    f"{self.rolled_back_at:%Y-%m-%d %H:%M} UTC; not merged again."
+                )
+            if self.superseded_by is not None:
+                return (
+                    f"{self.path}: merged on {self.merged_at:%Y-%m-%d %H:%M} UTC (site "
+                    f"{self.site_code}, sequence {self.sequence}) and since superseded by "
+                    f"sequence {self.superseded_by}; not merged again."
+                )
             return (
                 f"{self.path}: already merged on {self.merged_at:%Y-%m-%d %H:%M} UTC (site "
                 f"{self.site_code}, sequence {self.sequence}); nothing changed."
@@ -126,6 +157,10 @@ class MergeResult:
             "updated": list(self.updated),
             "unchanged": self.unchanged,
             "removed": list(self.removed),
+            "superseded_by": self.superseded_by,
+            "rolled_back_at": None
+            if self.rolled_back_at is None
+            else self.rolled_back_at.isoformat(),
         }
 
 
@@ -208,19 +243,76 @@ def merge_file(
     path: str | os.PathLike[str],
     center_key: CenterPrivateKey,
     site_keys: Mapping[str, SitePublicKey],
+    *,
+    allow_removals: bool = False,
 ) -> MergeResult:
-    """Verify and merge one transfer file (one transaction). See the module docstring."""
+    """Verify and merge one transfer file (one transaction). See the module docstring.
+
+    A refusal is recorded in the audit trail and re-raised.
+    """
     name = os.fspath(path)
+    known: dict[str, str] = {}
+    try:
+        return _merge_file(db, name, center_key, site_keys, allow_removals, known)
+    except ExchangeError as exc:
+        _record_refusal(db, name, exc, known)
+        raise
+
+
+def _record_refusal(
+    db: CenterDatabase, name: str, exc: ExchangeError, known: dict[str, str]
+) -> None:
+    site = known.get("site")
+    details: dict[str, Any] = {
+        "file": name,
+        "reason": str(getattr(exc, "reason", "error")),
+        "message": exc.message,
+    }
+    if site is None:
+        # Not authenticated: the site the header claims, if it can be read at all.
+        try:
+            site = read_header(name).site_code
+        except (ExchangeError, OSError):
+            site = None
+        else:
+            details["site_unverified"] = True
+    subjects = getattr(exc, "subjects", ())
+    if subjects:
+        details["subjects"] = list(subjects)
+    # The refusal itself is the message to show: a database that cannot take the audit
+    # entry either fails the next step with its own message.
+    with contextlib.suppress(CenterDatabaseError):
+        audit.record(
+            db,
+            AuditAction.REFUSED,
+            site_code=site,
+            file_sha256=known.get("sha256"),
+            details=details,
+        )
+
+
+def _merge_file(
+    db: CenterDatabase,
+    name: str,
+    center_key: CenterPrivateKey,
+    site_keys: Mapping[str, SitePublicKey],
+    allow_removals: bool,
+    known: dict[str, str],
+) -> MergeResult:
     with _open(name) as f:
         digest, size = _hash(f, name)
+        known["sha256"] = digest
         opened = open_transfer(f, center_key, site_keys)
         header = opened.header
+        known["site"] = header.site_code
         try:
             with db.transaction() as session:
                 previous = _already_merged(session, header, digest, name)
                 if previous is not None:
                     return previous
-                result = _merge(session, name, header, digest, size, opened.plaintext)
+                result = _merge(
+                    session, name, header, digest, size, opened.plaintext, allow_removals
+                )
                 if _hash(f, name)[0] != digest:
                     raise MergeRefused(
                         f"The transfer file {name} changed while it was being merged; nothing "
@@ -242,12 +334,21 @@ def merge_file(
 def _already_merged(
     session: Session, header: TransferHeader, digest: str, name: str
 ) -> MergeResult | None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Merges of one site wait for each other (until the transaction ends), so the
+        # second merge of the same new file sees the first and reports "already merged"
+        # instead of colliding with it. SQLite write transactions are serial already.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"rego-center-merge:{header.site_code}"},
+        )
     site = session.get(CenterSite, header.site_code, with_for_update=True)
     package = session.scalar(
         select(CenterPackage).where(CenterPackage.package_id == str(header.package_id))
     )
     if package is not None:
         if package.file_sha256 == digest and package.site_code == header.site_code:
+            newest = site.last_sequence if site is not None else package.sequence
             return MergeResult(
                 path=name,
                 status=MergeStatus.ALREADY_MERGED,
@@ -263,6 +364,8 @@ def _already_merged(
                 updated=(),
                 unchanged=0,
                 removed=(),
+                superseded_by=newest if newest > package.sequence else None,
+                rolled_back_at=package.rolled_back_at,
             )
         raise MergeRefused(
             f"The transfer file {name} has the package id {header.package_id} of a package "
@@ -292,6 +395,7 @@ def _merge(
     digest: str,
     size: int,
     chunks: Iterable[bytes],
+    allow_removals: bool,
 ) -> MergeResult:
     site_code = header.site_code
     package_id = str(header.package_id)
@@ -332,7 +436,7 @@ def _merge(
             session.add(row)
             added.append(code)
         else:
-            session.execute(delete(CenterEntry).where(CenterEntry.patient_id == row.id))
+            keep_versions(session, [row], header.sequence, now)
             updated.append(code)
         row.study_id = header.study_id
         row.study_version = header.study_version
@@ -350,10 +454,23 @@ def _merge(
     _insert_entries(session, changed)
 
     removed = sorted(set(existing) - seen)
+    if removed and not allow_removals:
+        raise MergeRefused(
+            _removals_message(name, header, removed),
+            MergeProblem.REMOVALS_NOT_ALLOWED,
+            name,
+            subjects=tuple(removed),
+        )
     if removed:
-        ids = [existing[code].id for code in removed]
-        session.execute(delete(CenterEntry).where(CenterEntry.patient_id.in_(ids)))
-        session.execute(delete(CenterPatient).where(CenterPatient.id.in_(ids)))
+        gone = [existing[code] for code in removed]
+        keep_versions(session, gone, header.sequence, now)
+        ids = [row.id for row in gone]
+        for start in range(0, len(ids), _INSERT_BATCH):
+            session.execute(
+                delete(CenterPatient).where(
+                    CenterPatient.id.in_(ids[start : start + _INSERT_BATCH])
+                )
+            )
 
     site = session.get(CenterSite, site_code)
     if site is None:
@@ -387,6 +504,25 @@ def _merge(
             changes=values_to_text({"added": added, "updated": updated, "removed": removed}),
         )
     )
+    audit.append(
+        session,
+        AuditAction.MERGE,
+        site_code=site_code,
+        file_sha256=digest,
+        details={
+            "file": name,
+            "package_id": package_id,
+            "sequence": header.sequence,
+            "created": header.created.isoformat(),
+            "patients": manifest.patients,
+            "entries": entries,
+            "added": len(added),
+            "updated": len(updated),
+            "unchanged": unchanged,
+            "removed": removed,
+            "removals_allowed": allow_removals,
+        },
+    )
     return MergeResult(
         path=name,
         status=MergeStatus.MERGED,
@@ -402,6 +538,71 @@ def _merge(
         updated=tuple(updated),
         unchanged=unchanged,
         removed=tuple(removed),
+    )
+
+
+_NAMED_MAX = 30
+
+
+def keep_versions(
+    session: Session, rows: Sequence[CenterPatient], replaced_by: int, now: datetime
+) -> None:
+    """Copy the patients' current versions (row and entries) into
+    ``center_patient_versions``, then delete their entries (the caller replaces or
+    removes the rows)."""
+    by_id = {row.id: row for row in rows}
+    ids = list(by_id)
+    items: dict[int, list[list[str]]] = {i: [] for i in ids}
+    for start in range(0, len(ids), _INSERT_BATCH):
+        part = ids[start : start + _INSERT_BATCH]
+        query = (
+            select(
+                CenterEntry.patient_id,
+                CenterEntry.form_id,
+                CenterEntry.entry_id,
+                CenterEntry.values_json,
+            )
+            .where(CenterEntry.patient_id.in_(part))
+            .order_by(CenterEntry.patient_id, CenterEntry.form_id, CenterEntry.entry_id)
+        )
+        for patient_id, form_id, entry_id, values in session.execute(query):
+            items[patient_id].append([form_id, entry_id, values])
+        session.execute(delete(CenterEntry).where(CenterEntry.patient_id.in_(part)))
+    delete_rows(session, ids)
+    versions = [
+        {
+            "site_code": row.site_code,
+            "subject_code": row.subject_code,
+            "replaced_by": replaced_by,
+            "replaced_at": now,
+            "uid": row.uid,
+            "study_id": row.study_id,
+            "study_version": row.study_version,
+            "signed": row.signed,
+            "first_dose_known": row.first_dose_known,
+            "age": row.age,
+            "content_sha256": row.content_sha256,
+            "package_id": row.package_id,
+            "package_created_at": row.package_created_at,
+            "first_merged_at": row.first_merged_at,
+            "updated_at": row.updated_at,
+            "entries_json": values_to_text({"entries": items[row.id]}),
+        }
+        for row in rows
+    ]
+    table_insert = insert(cast(Table, CenterPatientVersion.__table__))
+    for start in range(0, len(versions), _INSERT_BATCH):
+        session.connection().execute(table_insert, versions[start : start + _INSERT_BATCH])
+
+
+def _removals_message(name: str, header: TransferHeader, removed: Sequence[str]) -> str:
+    named = ", ".join(removed[:_NAMED_MAX])
+    if len(removed) > _NAMED_MAX:
+        named += f" and {len(removed) - _NAMED_MAX} more (all listed with --json)"
+    return (
+        f"The transfer file {name} (site {header.site_code}, package {header.sequence}) would "
+        f"remove {len(removed)} patient(s) the center holds: {named}. Nothing was merged; ask "
+        "the site whether it really deleted them, and if so merge again with --allow-removals."
     )
 
 
@@ -430,6 +631,7 @@ def _insert_entries(
     connection = session.connection()
     for start in range(0, len(rows), _INSERT_BATCH):
         connection.execute(table_insert, rows[start : start + _INSERT_BATCH])
+    store_rows(session, changed)
 
 
 def merge_files(
@@ -437,6 +639,8 @@ def merge_files(
     paths: Sequence[str | os.PathLike[str] | Path],
     center_key: CenterPrivateKey,
     site_keys: Mapping[str, SitePublicKey],
+    *,
+    allow_removals: bool = False,
 ) -> list[MergeResult | ExchangeError]:
     """Merge each file in its own transaction; a refused file does not stop the others.
 
@@ -447,7 +651,9 @@ def merge_files(
     outcomes: list[MergeResult | ExchangeError] = []
     for path in paths:
         try:
-            outcomes.append(merge_file(db, path, center_key, site_keys))
+            outcomes.append(
+                merge_file(db, path, center_key, site_keys, allow_removals=allow_removals)
+            )
         except ExchangeError as exc:
             outcomes.append(exc)
     return outcomes

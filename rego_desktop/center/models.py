@@ -10,7 +10,13 @@ values are stored per entry as JSON text, sequence numbers as 64-bit integers.
 * ``center_packages``: the merge log, one row per merged transfer file (file name,
   SHA-256, site, time, counts added / updated / unchanged / removed);
 * ``center_patients`` and ``center_entries``: the pooled data; the newest package from
-  a site replaces that site's data patient by patient.
+  a site replaces that site's data patient by patient;
+* ``center_patient_versions``: every patient version a merge replaced or removed (with
+  its entries), so that a package can be undone (``rego-center rollback``);
+* ``center_analysis_rows``: each patient's analysis dataset row, computed at merge
+  time (see :mod:`rego_desktop.center.analysis_rows`);
+* ``center_audit`` and ``center_audit_head``: the center's hash-chained audit trail and
+  the pin of its newest entry (see :mod:`rego_desktop.center.audit`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from rego_desktop.models.base import NAMING, UTCDateTime
 
-__all__ = ["CenterBase", "CenterEntry", "CenterPackage", "CenterPatient", "CenterSite"]
+__all__ = [
+    "CenterAnalysisRow",
+    "CenterAuditEntry",
+    "CenterAuditHead",
+    "CenterBase",
+    "CenterEntry",
+    "CenterPackage",
+    "CenterPatient",
+    "CenterPatientVersion",
+    "CenterSite",
+]
 
 
 class CenterBase(DeclarativeBase):
@@ -77,6 +93,11 @@ class CenterPackage(CenterBase):
     """The package's manifest (JSON), including what the site removed."""
     changes: Mapped[str] = mapped_column(Text)
     """JSON: subject codes added, updated and removed by this merge."""
+    versions_kept: Mapped[bool] = mapped_column(default=True)
+    """The versions this merge replaced were kept (false for merges before that existed:
+    such a package cannot be rolled back)."""
+    rolled_back_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """When ``rego-center rollback`` undid this package (its data are no longer current)."""
 
 
 class CenterPatient(CenterBase):
@@ -116,3 +137,73 @@ class CenterEntry(CenterBase):
     entry_id: Mapped[str] = mapped_column(String(64))
     values_json: Mapped[str] = mapped_column(Text)
     """Field id -> value as in the payload (dates are study days)."""
+
+
+class CenterAuditEntry(CenterBase):
+    """One entry of the center's audit trail (append-only, hash-chained)."""
+
+    __tablename__ = "center_audit"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    operator: Mapped[str] = mapped_column(String(128))
+    """The operating-system user who ran the command."""
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    site_code: Mapped[str | None] = mapped_column(String(64))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text)
+    """JSON object: what was done (file, sequence, counts, reason, ...)."""
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class CenterAuditHead(CenterBase):
+    """One row (id 1): the newest audit entry's number and hash (shows truncation)."""
+
+    __tablename__ = "center_audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class CenterPatientVersion(CenterBase):
+    """A patient's data as they were before a merge replaced or removed them."""
+
+    __tablename__ = "center_patient_versions"
+    __table_args__ = (Index("ix_center_patient_versions_site_seq", "site_code", "replaced_by"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_code: Mapped[str] = mapped_column(String(64))
+    subject_code: Mapped[str] = mapped_column(String(24))
+    replaced_by: Mapped[int] = mapped_column(BigInteger)
+    """The sequence number of the package that replaced (or removed) this version."""
+    replaced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    uid: Mapped[str] = mapped_column(String(32))
+    study_id: Mapped[str] = mapped_column(String(64))
+    study_version: Mapped[str] = mapped_column(String(64))
+    signed: Mapped[bool]
+    first_dose_known: Mapped[bool]
+    age: Mapped[str | None] = mapped_column(String(8))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    package_id: Mapped[str] = mapped_column(String(36))
+    package_created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    first_merged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    entries_json: Mapped[str] = mapped_column(Text)
+    """JSON list of [form id, entry id, values JSON text], as in ``center_entries``."""
+
+
+class CenterAnalysisRow(CenterBase):
+    """A patient's analysis dataset row, computed when the merge wrote the patient."""
+
+    __tablename__ = "center_analysis_rows"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("center_patients.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    """The patient's content hash the row was computed from."""
+    code: Mapped[str] = mapped_column(String(64))
+    """The fingerprint of the code that computed it (``analysis.stored.code_fingerprint``)."""
+    row_json: Mapped[str] = mapped_column(Text)

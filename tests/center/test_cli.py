@@ -186,15 +186,29 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     one_line_error(center("summary", "--db", "nosuchdialect://x/y"), 1, "nosuchdialect")
     assert center("--version").stdout.startswith("rego-center ")
-    for command in ("keygen", "register-site", "verify", "merge", "log", "summary", "xlsx"):
+    for command in (
+        "keygen",
+        "register-site",
+        "verify",
+        "merge",
+        "log",
+        "status",
+        "audit",
+        "rollback",
+        "summary",
+        "xlsx",
+    ):
         assert center(command, "--help").returncode == 0
 
 
-def test_summary_uses_the_analysis_module_when_present(
+def test_summary_reads_the_rows_stored_at_merge_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
+    from rego_desktop.analysis.summary import summarize
+    from rego_desktop.center import analysis_rows
     from rego_desktop.center.db import open_center_database
     from rego_desktop.center.merge import merge_file
+    from rego_desktop.center.pooled import pooled_casebooks
     from rego_desktop.exchange.export import export_transfer
     from rego_desktop.exchange.site_keys import site_public_key
     from tests.center.conftest import CENTER
@@ -204,22 +218,19 @@ def test_summary_uses_the_analysis_module_when_present(
         export_transfer(study, CENTER.public, tmp_path / "s.rgt")
         with open_center_database(tmp_path / "c.db", create=True) as db:
             merge_file(db, tmp_path / "s.rgt", CENTER, {"SH02": site_public_key(study)})
+            expected = summarize(pooled_casebooks(db))
     finally:
         study.close()
-    seen: list[list[str]] = []
 
-    def summarize(books: Sequence[Casebook]) -> dict[str, Any]:
-        seen.append([b.subject_code for b in books])
-        return {"patients": len(books), "os": {"median_months": 11.25, "events": 2}}
+    def no_derivation(*_args: Any) -> Casebook:
+        raise AssertionError("the summary derived a patient instead of reading its row")
 
-    monkeypatch.setattr(center_cli, "summarize", summarize)
+    monkeypatch.setattr(analysis_rows, "_compute", no_derivation)
     assert center_cli.main(["summary", "--db", str(tmp_path / "c.db"), "--by-site"]) == 0
-    out = capsys.readouterr().out
-    assert "median_months: 11.25" in out
-    assert seen == [["SH02-0001", "SH02-0002", "SH02-0003"]] * 2
+    assert "Pooled summary (all sites):" in capsys.readouterr().out
     assert center_cli.main(["summary", "--db", str(tmp_path / "c.db"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["summary"]["os"]["events"] == 2
+    assert report["summary"] == json.loads(json.dumps(expected, default=str))
 
 
 def test_rego_errors_are_friendly(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:

@@ -44,7 +44,7 @@ def test_first_exports_merge_to_the_union_of_the_sites(
     network: Network, center_db: CenterDatabase
 ) -> None:
     for path in network.first_files():
-        result = merge_file(center_db, path, CENTER, network.registry)
+        result = merge_file(center_db, path, CENTER, network.registry, allow_removals=True)
         assert result.status is MergeStatus.MERGED
         assert result.path == str(path)
         site = network.sites[result.site_code]
@@ -61,7 +61,7 @@ def test_any_order_twice_gives_the_newest_data_of_every_site(
 ) -> None:
     files = network.all_files() * 2
     random.Random(seed).shuffle(files)
-    outcomes = merge_files(center_db, files, CENTER, network.registry)
+    outcomes = merge_files(center_db, files, CENTER, network.registry, allow_removals=True)
     for path, outcome in zip(files, outcomes, strict=True):
         if isinstance(outcome, MergeRefused):
             # An older package arriving after a newer one of its site: refused, harmless.
@@ -72,7 +72,7 @@ def test_any_order_twice_gives_the_newest_data_of_every_site(
     assert pooled_patients(center_db) == expected_union(network, 1)
     # Once everything is in, merging every file again changes nothing at all.
     before = snapshot(center_db)
-    again = merge_files(center_db, files, CENTER, network.registry)
+    again = merge_files(center_db, files, CENTER, network.registry, allow_removals=True)
     assert snapshot(center_db) == before
     for outcome in again:
         assert isinstance(outcome, MergeResult | MergeRefused)
@@ -88,7 +88,7 @@ def test_sorted_batch_merges_every_file_in_sequence_order(
     assert [(read_header(f).site_code, read_header(f).sequence) for f in ordered] == sorted(
         (read_header(f).site_code, read_header(f).sequence) for f in files
     )
-    outcomes = merge_files(center_db, ordered, CENTER, network.registry)
+    outcomes = merge_files(center_db, ordered, CENTER, network.registry, allow_removals=True)
     assert all(merged(o).status is MergeStatus.MERGED for o in outcomes)
     assert pooled_patients(center_db) == expected_union(network, 1)
 
@@ -99,15 +99,15 @@ def test_site_order_does_not_matter(
 ) -> None:
     files = network.last_files()
     for i in order:
-        merge_file(center_db, files[i], CENTER, network.registry)
+        merge_file(center_db, files[i], CENTER, network.registry, allow_removals=True)
     assert pooled_patients(center_db) == expected_union(network, 1)
 
 
 def test_same_file_twice_changes_nothing(network: Network, center_db: CenterDatabase) -> None:
     path = network.first_files()[0]
-    first = merge_file(center_db, path, CENTER, network.registry)
+    first = merge_file(center_db, path, CENTER, network.registry, allow_removals=True)
     before = snapshot(center_db)
-    second = merge_file(center_db, path, CENTER, network.registry)
+    second = merge_file(center_db, path, CENTER, network.registry, allow_removals=True)
     assert snapshot(center_db) == before
     assert second.status is MergeStatus.ALREADY_MERGED
     assert second.merged_at == first.merged_at
@@ -116,9 +116,9 @@ def test_same_file_twice_changes_nothing(network: Network, center_db: CenterData
     copy = path.parent / "copy-of-first.rgt"
     copy.write_bytes(path.read_bytes())
     try:
-        assert merge_file(center_db, copy, CENTER, network.registry).status is (
-            MergeStatus.ALREADY_MERGED
-        )
+        assert merge_file(
+            center_db, copy, CENTER, network.registry, allow_removals=True
+        ).status is (MergeStatus.ALREADY_MERGED)
     finally:
         copy.unlink()
     assert snapshot(center_db) == before
@@ -128,8 +128,8 @@ def test_newest_package_supersedes_patient_by_patient(
     network: Network, center_db: CenterDatabase
 ) -> None:
     site = network.sites["BJ01"]
-    merge_file(center_db, site.files[0], CENTER, network.registry)
-    result = merge_file(center_db, site.files[1], CENTER, network.registry)
+    merge_file(center_db, site.files[0], CENTER, network.registry, allow_removals=True)
+    result = merge_file(center_db, site.files[1], CENTER, network.registry, allow_removals=True)
     assert result.status is MergeStatus.MERGED
     assert result.removed == tuple(site.removed_after_first)
     assert result.added == tuple(site.added_after_first)
@@ -145,7 +145,9 @@ def test_newest_package_supersedes_patient_by_patient(
 
 def test_every_merge_is_logged(network: Network, center_db: CenterDatabase) -> None:
     site = network.sites["SH02"]
-    results = [merge_file(center_db, f, CENTER, network.registry) for f in site.files]
+    results = [
+        merge_file(center_db, f, CENTER, network.registry, allow_removals=True) for f in site.files
+    ]
     with center_db.reading() as session:
         log = list(session.scalars(select(CenterPackage).order_by(CenterPackage.id)))
         state = session.get_one(CenterSite, "SH02")
@@ -185,10 +187,10 @@ def test_a_new_package_with_unchanged_data_is_merged_and_all_unchanged(
     from rego_desktop.exchange.export import export_transfer
 
     site = network.sites["GZ03"]
-    merge_file(center_db, site.files[-1], CENTER, network.registry)
+    merge_file(center_db, site.files[-1], CENTER, network.registry, allow_removals=True)
     path = tmp_path / "again.rgt"
     export_transfer(site.study, CENTER.public, path)
-    result = merge_file(center_db, path, CENTER, network.registry)
+    result = merge_file(center_db, path, CENTER, network.registry, allow_removals=True)
     assert result.status is MergeStatus.MERGED
     assert result.unchanged == len(site.expected[-1])
     assert result.added == result.updated == result.removed == ()
@@ -233,7 +235,7 @@ def merge_concurrently(db: CenterDatabase, path: Path, network: Network) -> list
     def worker() -> None:
         barrier.wait()
         try:
-            outcomes.append(merge_file(db, path, CENTER, network.registry))
+            outcomes.append(merge_file(db, path, CENTER, network.registry, allow_removals=True))
         except MergeRefused as exc:
             outcomes.append(exc)
 

@@ -45,10 +45,11 @@ def refuse(
     registry: Mapping[str, SitePublicKey],
     center: object = CENTER,
 ) -> ExchangeError:
-    """Merging must fail naming the file, and change nothing."""
+    """Merging must fail naming the file, and change nothing (removals allowed, so that
+    the refusal tested is not the removal guard)."""
     before = snapshot(db)
     with pytest.raises(ExchangeError) as info:
-        merge_file(db, path, center, registry)  # type: ignore[arg-type]
+        merge_file(db, path, center, registry, allow_removals=True)  # type: ignore[arg-type]
     assert snapshot(db) == before
     error = info.value
     assert str(path) in error.message, error.message
@@ -63,7 +64,8 @@ def reason(error: ExchangeError) -> str:
 def test_the_unaltered_candidate_merges(
     network: Network, loaded: CenterDatabase, candidate: Path
 ) -> None:
-    assert merge_file(loaded, candidate, CENTER, network.registry).status is MergeStatus.MERGED
+    result = merge_file(loaded, candidate, CENTER, network.registry, allow_removals=True)
+    assert result.status is MergeStatus.MERGED
 
 
 def _positions(data: bytes) -> list[int]:

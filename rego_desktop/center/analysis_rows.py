@@ -1,0 +1,179 @@
+"""Each pooled patient's analysis row, stored at merge time and read by the summary.
+
+The merge computes the row of every patient it adds or changes, in its transaction,
+with the site's code: the casebook rebuilt from the de-identified data
+(:func:`~rego_desktop.center.pooled.casebook_of`) goes through
+:func:`~rego_desktop.analysis.dataset.analysis_row`. The validity rules are the site's
+(:mod:`rego_desktop.analysis.stored`): a stored row is used only when it was computed
+from the patient's current content (``content_sha256``) by the current code
+(:func:`~rego_desktop.analysis.stored.code_fingerprint`: program version, study
+definition and the source of every module deciding a row); any other patient (merged
+before rows were stored, by an older program, restored by a rollback) is derived from
+its entries again. A stored row never changes a result, only how fast it comes;
+``--no-cache``-style recomputation is :func:`pooled_rows` with ``use_stored=False``.
+
+The center database holds de-identified data in clear already, so rows are stored as
+plain JSON (the site encrypts its rows because its records are encrypted).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.orm import Session
+
+from rego_desktop.analysis.dataset import AnalysisRow, analysis_row, row_from_json, row_to_json
+from rego_desktop.analysis.stored import code_fingerprint
+from rego_desktop.center.db import CenterDatabase
+from rego_desktop.center.models import CenterAnalysisRow, CenterEntry, CenterPatient
+from rego_desktop.center.pooled import _age, _definition, casebook_of
+from rego_desktop.exchange.deidentify import (
+    DeidentifiedEntry,
+    DeidentifiedPatient,
+    ExportPolicy,
+    export_policy,
+)
+from rego_desktop.study.schema import StudyDefinition
+
+__all__ = ["delete_rows", "pooled_rows", "store_rows"]
+
+_BATCH = 2000
+_policies: dict[tuple[str, str], ExportPolicy] = {}
+
+
+def _policy(study_id: str, version: str) -> ExportPolicy:
+    key = (study_id, version)
+    if key not in _policies:
+        _policies[key] = export_policy(_definition(study_id, version))
+    return _policies[key]
+
+
+def _row_json(row: AnalysisRow) -> str:
+    return json.dumps(row_to_json(row), ensure_ascii=False, separators=(",", ":"))
+
+
+def _compute(patient_row: CenterPatient, patient: DeidentifiedPatient) -> AnalysisRow:
+    policy = _policy(patient_row.study_id, patient_row.study_version)
+    book = casebook_of(
+        patient,
+        policy.definition,
+        patient_uid=patient_row.uid,
+        updated_at=patient_row.package_created_at,
+        policy=policy,
+    )
+    return analysis_row(book)
+
+
+def store_rows(
+    session: Session, changed: Sequence[tuple[CenterPatient, DeidentifiedPatient]]
+) -> None:
+    """Compute and store the rows of these (flushed) patients in the merge's transaction."""
+    if not changed:
+        return
+    delete_rows(session, [row.id for row, _patient in changed])
+    values = [
+        {
+            "patient_id": row.id,
+            "content_sha256": row.content_sha256,
+            "code": code_fingerprint(row.study_id, row.study_version),
+            "row_json": _row_json(_compute(row, patient)),
+        }
+        for row, patient in changed
+    ]
+    statement = insert(cast(Table, CenterAnalysisRow.__table__))
+    for start in range(0, len(values), _BATCH):
+        session.connection().execute(statement, values[start : start + _BATCH])
+
+
+def delete_rows(session: Session, patient_ids: Sequence[int]) -> None:
+    ids = list(patient_ids)
+    for start in range(0, len(ids), _BATCH):
+        session.execute(
+            delete(CenterAnalysisRow).where(
+                CenterAnalysisRow.patient_id.in_(ids[start : start + _BATCH])
+            )
+        )
+
+
+def _derive(session: Session, patients: Sequence[CenterPatient]) -> dict[int, AnalysisRow]:
+    """Rows of patients without a valid stored one, from their entries."""
+    out: dict[int, AnalysisRow] = {}
+    for start in range(0, len(patients), _BATCH):
+        part = patients[start : start + _BATCH]
+        forms: dict[int, dict[str, list[DeidentifiedEntry]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        query = (
+            select(
+                CenterEntry.patient_id,
+                CenterEntry.form_id,
+                CenterEntry.entry_id,
+                CenterEntry.values_json,
+            )
+            .where(CenterEntry.patient_id.in_([p.id for p in part]))
+            .order_by(CenterEntry.patient_id, CenterEntry.form_id, CenterEntry.entry_id)
+        )
+        for patient_id, form_id, entry_id, text in session.execute(query):
+            forms[patient_id][form_id].append(DeidentifiedEntry(entry_id, json.loads(text)))
+        for p in part:
+            patient = DeidentifiedPatient(
+                subject_code=p.subject_code,
+                signed=p.signed,
+                first_dose_known=p.first_dose_known,
+                age_at_first_dose=_age(p.age),
+                forms={f: tuple(items) for f, items in forms.get(p.id, {}).items()},
+            )
+            out[p.id] = _compute(p, patient)
+    return out
+
+
+def pooled_rows(
+    db: CenterDatabase, *, site: str | None = None, use_stored: bool = True
+) -> tuple[list[AnalysisRow], StudyDefinition | None]:
+    """The analysis dataset of the pooled data (or one site's), by subject code, and the
+    study definition of its first patient (None without patients)."""
+    with db.reading() as session:
+        query: Any = (
+            select(
+                CenterPatient.id,
+                CenterPatient.content_sha256,
+                CenterPatient.study_id,
+                CenterPatient.study_version,
+                CenterAnalysisRow.content_sha256,
+                CenterAnalysisRow.code,
+                CenterAnalysisRow.row_json,
+            )
+            .outerjoin(CenterAnalysisRow, CenterAnalysisRow.patient_id == CenterPatient.id)
+            .order_by(CenterPatient.subject_code)
+        )
+        if site is not None:
+            query = query.where(CenterPatient.site_code == site)
+        order: list[int] = []
+        rows: dict[int, AnalysisRow] = {}
+        stale: list[int] = []
+        first: tuple[str, str] | None = None
+        for pid, content, study_id, version, row_content, code, text in session.execute(query):
+            order.append(pid)
+            if first is None:
+                first = (study_id, version)
+            if (
+                use_stored
+                and text is not None
+                and row_content == content
+                and code == code_fingerprint(study_id, version)
+            ):
+                rows[pid] = row_from_json(json.loads(text))
+            else:
+                stale.append(pid)
+        for start in range(0, len(stale), _BATCH):
+            part = stale[start : start + _BATCH]
+            patients = list(
+                session.scalars(select(CenterPatient).where(CenterPatient.id.in_(part)))
+            )
+            rows.update(_derive(session, patients))
+    definition = _policy(*first).definition if first is not None else None
+    return [rows[pid] for pid in order], definition
