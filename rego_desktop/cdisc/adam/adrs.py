@@ -3,7 +3,7 @@ sheet (:func:`rego_desktop.workbooks.adam.adrs_rows`)."""
 
 from __future__ import annotations
 
-from rego_desktop.cdisc.sdtm.common import STUDYID, USUBJID
+from rego_desktop.cdisc.adam.keys import ADSL_KEYS
 from rego_desktop.cdisc.source import Source
 from rego_desktop.cdisc.table import Column, Origin, Table
 from rego_desktop.workbooks.adam import ADRS_HEADER, adrs_rows
@@ -12,19 +12,7 @@ from rego_desktop.workbooks.adam import ADRS_HEADER, adrs_rows
 def _columns() -> tuple[Column, ...]:
     d: Origin = "Derived"
     return (
-        STUDYID,
-        USUBJID,
-        Column("SITEID", "Study Site Identifier", origin="Predecessor", source="ADSL.SITEID"),
-        Column(
-            "ELIGFL", "Eligibility Flag", origin="Predecessor", source="ADSL.ELIGFL", codelist="NY"
-        ),
-        Column(
-            "ANL01FL",
-            "Analysis Population Flag",
-            origin="Predecessor",
-            source="ADSL.ANL01FL",
-            codelist="NY",
-        ),
+        *ADSL_KEYS,
         Column("PARAMCD", "Parameter Code", origin="Assigned", derivation='"BOR"'),
         Column("PARAM", "Parameter", origin="Assigned"),
         Column(

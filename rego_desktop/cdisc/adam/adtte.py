@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from rego_desktop.cdisc.sdtm.common import STUDYID, USUBJID
+from rego_desktop.cdisc.adam.keys import ADSL_KEYS
 from rego_desktop.cdisc.source import Source
 from rego_desktop.cdisc.table import Column, Origin, Table
 from rego_desktop.workbooks.adam import ADTTE_HEADER, BASIS_TEXT, adtte_rows
@@ -25,19 +25,7 @@ assert set(SOURCES) == set(BASIS_TEXT.values())
 def _columns() -> tuple[Column, ...]:
     d: Origin = "Derived"
     return (
-        STUDYID,
-        USUBJID,
-        Column("SITEID", "Study Site Identifier", origin="Predecessor", source="ADSL.SITEID"),
-        Column(
-            "ELIGFL", "Eligibility Flag", origin="Predecessor", source="ADSL.ELIGFL", codelist="NY"
-        ),
-        Column(
-            "ANL01FL",
-            "Analysis Population Flag",
-            origin="Predecessor",
-            source="ADSL.ANL01FL",
-            codelist="NY",
-        ),
+        *ADSL_KEYS,
         Column("PARAMCD", "Parameter Code", origin="Assigned", codelist="PARAMCD_TTE"),
         Column("PARAM", "Parameter", origin="Assigned"),
         Column(
