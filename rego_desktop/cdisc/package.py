@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,7 +23,7 @@ from rego_desktop.cdisc.source import deidentified_books, source_of
 from rego_desktop.cdisc.table import Table
 from rego_desktop.cdisc.terminology import VALUE_MAPS, unmapped
 from rego_desktop.cdisc.xpt import write_xpt
-from rego_desktop.exchange._common import write_file_atomically
+from rego_desktop.files import write_file_atomically
 from rego_desktop.study.schema import FieldType, StudyDefinition
 
 # CRF forms an SDTM domain of this package draws on (the rest is listed as not mapped).
@@ -59,11 +60,17 @@ class PackageReport:
     tables: dict[str, int]
 
 
-def _write(path: Path, produce: object) -> None:
+def _write(path: Path, produce: Callable[[BinaryIO], object]) -> None:
     def run(out: BinaryIO) -> None:
-        produce(out)  # type: ignore[operator]
+        produce(out)  # the writers' return values (byte counts) do not matter
 
-    write_file_atomically(path, run, overwrite=True, private=True, what="CDISC package file")
+    write_file_atomically(
+        path,
+        run,
+        private=True,
+        what="the CDISC package file",
+        what_zh="CDISC数据包文件",
+    )
 
 
 def readme(definition: StudyDefinition, tables: Sequence[Table], *, deidentified: bool) -> str:
@@ -142,8 +149,8 @@ def write_package(
     files: list[str] = []
     for table in tables:
         name = f"{table.name.lower()}.xpt"
-        dataset = table.dataset()
-        _write(out / name, lambda o, d=dataset: write_xpt(o, [d], moment))
+        datasets = [table.dataset()]
+        _write(out / name, partial(write_xpt, datasets=datasets, moment=moment))
         files.append(name)
     tree = odm_document(source, moment)
 

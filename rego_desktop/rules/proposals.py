@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from rego_desktop.casebook import Casebook
+from rego_desktop.rules.dosing_rules import CYCLE_DAYS, DOSING_DAYS
 from rego_desktop.study.values import Value
-
-CYCLE_DAYS: Final = 28
-DOSING_DAYS: Final = 21
 
 Rule = Callable[[Casebook, Mapping[str, Value]], Value]
 

@@ -885,9 +885,12 @@ _LAB_FIELDS = (
     "pivka_ii",
 )
 MISSING_REASONS: dict[tuple[str, str], tuple[MissingReason, ...]] = {
-    **{("baseline_liver", f): LAB_MISSING for f in _LAB_FIELDS},
-    **{("cycles", f): LAB_MISSING for f in _LAB_FIELDS},
-    **{("lab_tests", f): LAB_MISSING for f in _LAB_FIELDS},
+    **{
+        (form.id, f): LAB_MISSING
+        for form in (BASELINE_LIVER, CYCLES, LAB_TESTS)
+        for f in _LAB_FIELDS
+        if form.has_field(f)
+    },
     ("primary_tumour", "afp"): LAB_MISSING,
     ("primary_tumour", "largest_diameter"): LAB_MISSING,
     ("demographics", "ecog"): (ND, UNK),

@@ -10,6 +10,7 @@ user leaves the field (the moment hard errors are shown).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
@@ -37,6 +38,7 @@ from rego_desktop.study.values import (
     match_choice,
     parse_text,
     ranked_choices,
+    unit_id,
     unit_text,
 )
 from rego_desktop.ui.widgets import language
@@ -196,24 +198,20 @@ class NumberEditor(FieldEditor):
             self.unit.showPopup()
 
     def _split_unit(self) -> tuple[str, str | None]:
-        """The number and the unit typed after it ("2.0 mg/dL"), if it is one of the field's."""
+        """The number and the unit typed after it ("2.0 mg/dL"), if it is one of the
+        field's (the domain's :func:`unit_id` reads ids and symbols alike)."""
         text = self.edit.text().strip()
-        for unit in self.field.units:
-            for name in {unit.id, unit_text(self.field, unit.id)}:
-                if len(text) > len(name) and text.casefold().endswith(name.casefold()):
-                    return text[: -len(name)].strip(), unit.id
+        match = _NUMBER_THEN_TEXT.match(text)
+        if match is not None and self.unit is not None:
+            typed = unit_id(self.field, match.group(2))
+            if typed is not None:
+                return match.group(1), typed
         return text, None
 
-    def chosen_unit(self) -> str | None:
-        if self.unit is None:
-            return None
-        typed = self._split_unit()[1]
-        data = self.unit.currentData()
-        return typed or (str(data) if data else None)
-
     def value(self) -> Value:
-        number, _typed = self._split_unit()
-        return parse_text(self.study, self.field, number, self.chosen_unit())
+        number, typed = self._split_unit()
+        chosen = self.unit.currentData() if self.unit is not None else None
+        return parse_text(self.study, self.field, number, typed or chosen)
 
     def set_value(self, value: Value) -> None:
         if isinstance(value, Quantity):
@@ -238,6 +236,9 @@ class NumberEditor(FieldEditor):
         self.edit.setText(str(raw.get("text", "")))
         if self.unit is not None and raw.get("unit"):
             self.unit.setCurrentIndex(max(0, self.unit.findData(raw["unit"])))
+
+
+_NUMBER_THEN_TEXT = re.compile(r"^([-+]?[\d.,]+)\s*(\S.*)$")
 
 
 def _number_text(value: float, field: Field) -> str:

@@ -318,12 +318,14 @@ class FormWizard(QWizard):
                 values[field_id] = value
         return values, problems
 
+    def entered(self, values: Mapping[str, Value]) -> dict[str, Value]:
+        """``values`` without the proposals nobody has typed over (they alone are no entry)."""
+        return {k: v for k, v in values.items() if k not in self.proposed}
+
     def _values_differ(self) -> bool:
         values, problems = self.parsed()
-        for field_id, proposal in self.proposed.items():
-            if values.get(field_id) == proposal:
-                del values[field_id]
-        return bool(problems) or values != {k: v for k, v in self.original.items() if v is not None}
+        original = {k: v for k, v in self.original.items() if v is not None}
+        return bool(problems) or self.entered(values) != original
 
     # -- reactions -------------------------------------------------------------------
 
@@ -355,25 +357,19 @@ class FormWizard(QWizard):
         if self.item_uid is not None:
             return
         values, _ = self.parsed()
-        typed = {k: v for k, v in values.items() if k not in self.proposed}
-        wanted = proposals(self.casebook, self.form.id, typed)
+        wanted = proposals(self.casebook, self.form.id, self.entered(values))
         was_loading, self.loading = self.loading, True
         try:
             for field_id, value in wanted.items():
                 row = self.rows.get(field_id)
-                if (
-                    row is None
-                    or row.editor is None
-                    or not row.editor.isEnabled()
-                    or field_id in self.touched
-                ):
+                editor = row.editor if row is not None else None
+                if editor is None or not editor.isEnabled() or field_id in self.touched:
                     continue
                 current = values.get(field_id)
-                if current is None or (
-                    field_id in self.proposed and self.proposed[field_id] == current
-                ):
+                # Empty, or still showing an earlier proposal: (re)propose.
+                if current is None or field_id in self.proposed:
                     if current != value:
-                        row.editor.set_value(value)
+                        editor.set_value(value)
                     self.proposed[field_id] = value
         finally:
             self.loading = was_loading
@@ -514,8 +510,7 @@ class FormWizard(QWizard):
         if self.operation is not None and self.operation.running:
             return
         values, problems = self.parsed()
-        untouched = {k for k, v in self.proposed.items() if values.get(k) == v}
-        if self.item_uid is None and not problems and not (set(values) - untouched):
+        if self.item_uid is None and not problems and not self.entered(values):
             # Enter, Enter on a new entry: nothing was typed, so nothing is stored.
             self._close_without_saving()
             return
@@ -583,19 +578,20 @@ class FormWizard(QWizard):
         label = self.form.item_label if self.form.repeating else None
         return (label or self.form.label).text(language())
 
-    def _close_without_saving(self) -> None:
+    def _done_with_draft(self) -> None:
+        """Nothing left to keep: no autosave, no draft, nothing to ask on closing."""
         self.closing_after_save = True
         self.autosave.stop()
         self.drafts.discard(self.casebook.subject_code, self.form.id, self.draft_item)
         self.dirty = False
+
+    def _close_without_saving(self) -> None:
+        self._done_with_draft()
         super().reject()
         self.nothing_saved.emit()
 
     def _saved(self, uid: object) -> None:
-        self.closing_after_save = True
-        self.autosave.stop()
-        self.drafts.discard(self.casebook.subject_code, self.form.id, self.draft_item)
-        self.dirty = False
+        self._done_with_draft()
         self.saved.emit(str(uid))
         super().accept()
 

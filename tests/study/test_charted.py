@@ -11,6 +11,13 @@ def test_the_definition_is_still_consistent() -> None:
     assert CURRENT.validate() == []
 
 
+def test_every_declaration_names_a_real_field() -> None:
+    from rego_desktop.study.hcc_v1 import MISSING_REASONS
+
+    for form_id, field_id in (*MISSING_REASONS, *PARTIAL_DATES):
+        assert CURRENT.form(form_id).has_field(field_id), (form_id, field_id)
+
+
 def test_partial_dates_are_exactly_the_dates_charts_give_without_a_day() -> None:
     partial = {(form.id, f.id) for form, f in CURRENT.all_fields() if f.partial_date}
     assert partial == set(PARTIAL_DATES)

@@ -74,6 +74,8 @@ def runs(
 
 
 def build(source: Source) -> Table:
+    # The dose calendar is in the canonical unit of the daily dose (the study definition's).
+    dose_unit = source.definition.form("cycles").field("daily_dose").canonical_unit or ""
     table = Table(
         "EX",
         "Exposure",
@@ -98,7 +100,7 @@ def build(source: Source) -> Table:
                     "EXSEQ": number,
                     "EXTRT": TREATMENT,
                     "EXDOSE": dose,
-                    "EXDOSU": "mg",
+                    "EXDOSU": dose_unit,
                     "EXDOSFRQ": "QD",
                     "EXROUTE": "ORAL",
                     "EXSTDTC": source.dtc(first),
