@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rego_desktop.crypto.envelope import DecryptionFailed
+from rego_desktop.files import bytes_writer, output_folder, write_file_atomically
 from rego_desktop.paths import data_dir
 from rego_desktop.store.study import OpenStudy
 
@@ -47,13 +47,14 @@ class DraftStore:
         blob = self.study.keyring.records.encrypt(
             json.dumps(body, ensure_ascii=False).encode(), aad
         )
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        folder = output_folder(self.folder, "drafts", "草稿")
+        write_file_atomically(
+            folder / path.name,
+            bytes_writer(blob),
+            private=True,
+            what="the draft",
+            what_zh="草稿",
+        )
 
     def load(self, subject: str, form_id: str, item: str) -> Draft | None:
         path, aad = self._key(subject, form_id, item)

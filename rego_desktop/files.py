@@ -1,8 +1,10 @@
 """Writing output files safely: a temporary file beside the target, renamed into place.
 
-Every file the site program writes (workbooks, PDFs, transfer and key files) goes
-through :func:`write_file_atomically`, so a full disk, a removed USB stick or a crash
-leaves either the old file or no file, never half a file. Operating-system failures
+Every file the site program writes (workbooks, PDFs, transfer and key files, backup
+manifests, drafts, the list of backup folders) goes through
+:func:`write_file_atomically` (or, for callers that classify failures themselves,
+:func:`replace_atomically`), so a full disk, a removed USB stick or a crash leaves
+either the old file or no file, never half a file. Operating-system failures
 become :class:`~rego_desktop.errors.OutputFileError` naming the path and the reason.
 """
 
@@ -29,11 +31,32 @@ _ADVICE_ZH = (
 )
 
 
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """The disk (or quota, or file-size limit) is full: an ``OSError`` or SQLite's
+    "database or disk is full" (the one classification of the program)."""
+    if isinstance(exc, OSError) and exc.errno in _FULL:
+        return True
+    text = str(exc).lower()
+    return "disk is full" in text or "no space" in text or "quota" in text
+
+
+def is_read_only(exc: BaseException) -> bool:
+    """The folder or file is read-only or protected."""
+    if isinstance(exc, OSError) and exc.errno in _READ_ONLY:
+        return True
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "permission" in text
+
+
 def reason_of(exc: OSError) -> tuple[str, str]:
     """The cause of an operating-system failure in English and Chinese."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+    if is_disk_full(exc):
         return "the disk (or USB drive) is full", "磁盘（或U盘）已满"
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+    if exc.errno in _READ_ONLY:
         return "the folder is read-only or protected", "文件夹为只读或受保护"
     if exc.errno in (errno.ENOENT, errno.ENOTDIR):
         return "the folder does not exist", "文件夹不存在"
@@ -115,19 +138,37 @@ def write_file_atomically(
             zh=f"{what_zh} {target} 已存在。请换一个文件名或先移走已有文件；它未被替换。",
             path=str(target),
         )
+    try:
+        replace_atomically(target, produce, private=private)
+    except OSError as exc:
+        raise write_error(what, what_zh, target, exc) from exc
+    return target
+
+
+def replace_atomically(
+    path: PathLike, produce: Callable[[BinaryIO], None], *, private: bool = False
+) -> Path:
+    """The one temporary-file-and-rename of the program, for callers that classify
+    ``OSError`` themselves (a backup's manifest): write, flush, fsync and close the
+    temporary file beside ``path`` (each checked: a failing close or fsync is a failed
+    write), rename it into place and sync the folder. Any failure removes the
+    temporary file and raises ``OSError``; the old file, if any, is left as it was."""
+    target = Path(path)
     tmp_name: str | None = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "wb") as out:
+        out = _open_temporary(fd)
+        try:
             produce(out)
             out.flush()
-            os.fsync(out.fileno())
+            _fsync(out.fileno())
+        finally:
+            out.close()  # raises if the last buffered bytes cannot be written
         if not private:
             os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, target)
         tmp_name = None
-    except OSError as exc:
-        raise write_error(what, what_zh, target, exc) from exc
+        _sync_folder(target.parent)
     finally:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
@@ -135,10 +176,43 @@ def write_file_atomically(
     return target
 
 
-def write_bytes_atomically(
-    path: PathLike, data: bytes, *, what: str = "the file", what_zh: str = "文件"
-) -> Path:
+def _open_temporary(fd: int) -> BinaryIO:
+    """The temporary file as a binary stream (a seam: the tests put a failing writer here)."""
+    return os.fdopen(fd, "wb")
+
+
+def _fsync(fd: int) -> None:
+    """``os.fsync`` (a seam: the tests make it fail as a nearly full disk can)."""
+    os.fsync(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); Windows has no directory handles to sync, and a
+    folder that cannot be synced (some network or FAT drives) keeps the rename."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def bytes_writer(data: bytes) -> Callable[[BinaryIO], None]:
+    """A ``produce`` for the functions above that writes ``data``."""
+
     def produce(out: BinaryIO) -> None:
         out.write(data)
 
-    return write_file_atomically(path, produce, what=what, what_zh=what_zh)
+    return produce
+
+
+def write_bytes_atomically(
+    path: PathLike, data: bytes, *, what: str = "the file", what_zh: str = "文件"
+) -> Path:
+    return write_file_atomically(path, bytes_writer(data), what=what, what_zh=what_zh)

@@ -65,10 +65,16 @@ def reason_text(code: str) -> Text:
 
 
 class Time(NamedTuple):
-    """Days from day 1 (the first dose counts as day 1) and whether the event happened."""
+    """Days from day 1 (the first dose counts as day 1), whether the event happened, and
+    what of the date it rests on was imputed (ADaM ``ADTF``: "", "D" day, "M" month)."""
 
     days: int
     event: bool
+    flag: str = ""
+
+    @property
+    def imputed(self) -> bool:
+        return self.flag != ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +123,7 @@ def site_of(subject_code: str) -> str:
 
 def _time(result: Derived[TimeToEvent]) -> Time | None:
     if isinstance(result, Computed):
-        return Time(result.value.days, result.value.event)
+        return Time(result.value.days, result.value.event, result.value.flag)
     return None
 
 
@@ -224,8 +230,12 @@ def analysis_dataset(casebooks: Iterable[Casebook]) -> list[AnalysisRow]:
 # ---------------------------------------------------------------------- serialisation
 
 
-def _time_json(value: Time | None) -> list[int | bool] | None:
-    return None if value is None else [value.days, value.event]
+def _time_json(value: Time | None) -> list[int | bool | str] | None:
+    if value is None:
+        return None
+    if value.flag:
+        return [value.days, value.event, value.flag]
+    return [value.days, value.event]
 
 
 def row_to_json(row: AnalysisRow) -> list[Any]:

@@ -111,6 +111,10 @@ class EndpointSummary:
     name: EndpointName
     analysed: int  # analysed patients; ``n`` of them had the dates for this endpoint
     km: KaplanMeier | None  # None when no analysed patient has the endpoint
+    # Of the ``n`` times, how many rest on an imputed date (a partial date of death),
+    # events and censored times apart.
+    imputed_events: int = 0
+    imputed_censored: int = 0
 
     @property
     def label(self) -> str:
@@ -155,6 +159,7 @@ class EndpointSummary:
             "events": self.events,
             "censored": self.n - self.events,
             "not_computable": self.not_computable,
+            "imputed_dates": {"events": self.imputed_events, "censored": self.imputed_censored},
             "median_months": self.median_months,
             "ci95_months": list(self.ci95_months),
         }
@@ -320,7 +325,9 @@ class StudySummary:
 def _endpoint(name: EndpointName, rows: Sequence[AnalysisRow]) -> EndpointSummary:
     times = [t for row in rows if (t := row.endpoint(name)) is not None]
     km = kaplan_meier([t.days for t in times], [int(t.event) for t in times]) if times else None
-    return EndpointSummary(name, len(rows), km)
+    imputed = [t for t in times if t.imputed]
+    events = sum(1 for t in imputed if t.event)
+    return EndpointSummary(name, len(rows), km, events, len(imputed) - events)
 
 
 def _response(rows: Sequence[AnalysisRow]) -> ResponseSummary:

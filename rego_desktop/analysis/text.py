@@ -60,6 +60,13 @@ def _endpoint_lines(name: str, data: Mapping[str, Any]) -> list[str]:
             f"     not in the {name} figures: {plural(missing, 'analysed patient')} without "
             "the dates needed"
         )
+    imputed = data.get("imputed_dates") or {}
+    events, censored = imputed.get("events", 0), imputed.get("censored", 0)
+    if events or censored:
+        lines.append(
+            f"     on an imputed date (partial date of death): {plural(events, 'event')}, "
+            f"{plural(censored, 'censored time')}"
+        )
     return lines
 
 

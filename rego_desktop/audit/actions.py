@@ -16,6 +16,12 @@ from rego_desktop.study.schema import Label
 ACTION_LABELS: Final[dict[str, Label]] = {
     "study.create": Label("Study created", "研究已创建"),
     "study.restore": Label("Study restored from a backup", "研究已从备份恢复"),
+    "study.replaced": Label(
+        "Backup restore started: this study is being replaced", "开始恢复备份：此研究将被替换"
+    ),
+    "authority.establish": Label(
+        "Users, signatures and locks authenticated", "用户、签名和锁定已加认证"
+    ),
     "patient.create": Label("Patient added", "患者已添加"),
     "record.create": Label("Record entered", "记录已录入"),
     "record.update": Label("Record changed", "记录已修改"),
@@ -26,6 +32,7 @@ ACTION_LABELS: Final[dict[str, Label]] = {
     "query.answer": Label("Query answered", "质疑已回复"),
     "query.close": Label("Query closed", "质疑已关闭"),
     "query.reopen": Label("Query re-opened", "质疑已重新打开"),
+    "query.import": Label("Query file of the center imported", "已导入协调中心的质疑文件"),
     "user.create": Label("User added", "用户已添加"),
     "user.role": Label("User role changed", "用户角色已更改"),
     "user.activate": Label("User activated", "用户已启用"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from rego_desktop.backup.files import parse_stamp, stamp
 from rego_desktop.backup.manifest import BACKUP_SUFFIX, Manifest, manifest_path, read_manifest
+from rego_desktop.files import bytes_writer, replace_atomically
 from rego_desktop.paths import data_dir
 
 DEFAULT_KEEP = 10
@@ -161,16 +161,12 @@ def remember_folder(folder: Path) -> None:
     folder = folder.resolve()
     folders = [folder] + [p for p in remembered_folders() if p != folder]
     path = _locations_file()
-    tmp = path.with_name("." + path.name + ".partial")
+    text = json.dumps({"folders": [str(p) for p in folders[:REMEMBERED]]}, indent=2)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(
-            json.dumps({"folders": [str(p) for p in folders[:REMEMBERED]]}, indent=2),
-            encoding="utf-8",
-        )
-        os.replace(tmp, path)
+        replace_atomically(path, bytes_writer(text.encode("utf-8")))
     except OSError:
-        pass
+        pass  # only a hint for later messages; the backup itself was written
 
 
 def known_folders(extra: Iterable[Path] = ()) -> list[Path]:

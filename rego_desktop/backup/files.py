@@ -12,6 +12,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rego_desktop.errors import StorageFull
+
+# The one classification of disk-full and read-only failures, re-exported for backup.
+from rego_desktop.files import is_disk_full as is_disk_full
+from rego_desktop.files import is_read_only as is_read_only
 from rego_desktop.study.schema import Label
 
 BUSY_TIMEOUT_S = 10.0
@@ -95,20 +99,6 @@ def remove_with_side_files(path: Path) -> None:
     for suffix in ("", *SIDE_FILES):
         with contextlib.suppress(OSError):
             Path(str(path) + suffix).unlink(missing_ok=True)
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return True
-    text = str(exc).lower()
-    return "disk is full" in text or "no space" in text or "quota" in text
-
-
-def is_read_only(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return True
-    text = str(exc).lower()
-    return "readonly" in text or "read-only" in text or "permission" in text
 
 
 def folder_error(folder: Path, exc: BaseException, what: Label) -> StorageFull:

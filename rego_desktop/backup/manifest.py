@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from rego_desktop.files import bytes_writer, replace_atomically
 
 FORMAT = 1
 BACKUP_SUFFIX = ".rego-backup"
@@ -94,11 +95,7 @@ def read_manifest(backup: Path) -> Manifest | None:
 
 
 def write_manifest(backup: Path, manifest: Manifest) -> Path:
-    path = manifest_path(backup)
-    tmp = path.with_name("." + path.name + ".partial")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(manifest.to_json())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+    """Write the manifest beside ``backup`` (temporary file and rename); ``OSError``
+    propagates for the backup writer to name the folder and the reason."""
+    text = manifest.to_json().encode("utf-8")
+    return replace_atomically(manifest_path(backup), bytes_writer(text))

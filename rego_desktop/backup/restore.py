@@ -1,16 +1,26 @@
 """Checking a backup, and putting it back in place of the study file.
 
+Restoring is for administrators of the current study: the user name and password are
+first checked against the study file being replaced (not against the backup, which
+keeps the roles and passwords of its day: a user demoted since must not get the old
+rights back that way). The user must be an administrator there and their own user row
+(and key slot) must verify (:mod:`rego_desktop.authority`); other altered rows are what
+a restore is for, so they do not stop it. Only when there is no study file (a new
+computer) or it is too damaged to open is the user checked against the backup instead,
+and must be an administrator in it.
+
 Nothing is replaced until the backup has proven itself on a private working copy:
 its checksum matches its manifest, SQLite's full ``integrity_check`` passes, it opens
-with the given user name and password (the backup carries the key slots valid when it
-was made), that user may change data, its audit chain verifies
+with the user name and the password it had then (the backup carries the key slots valid
+when it was made), its authority rows verify, its audit chain verifies
 (:func:`rego_desktop.audit.trail.verify`) and every record and patient summary
 decrypts. The working copy is made in the study's own folder, brought to the current
-schema there and given a ``study.restore`` audit entry. Then the current study file is
+schema there and given a ``study.restore`` audit entry. The study being replaced gets
+a ``study.replaced`` entry (naming the backup and the administrator) just before it is
 kept as ``NAME.replaced-YYYYMMDD-HHMMSSZ`` (a hard link or copy, with its ``-wal``
-moved beside it) and the working copy takes the study's name in one atomic rename on
-the same disk, so a power cut leaves the old or the new study, never none. The backup
-file is only read.
+moved beside it), so that record stays with it; then the working copy takes the study's
+name in one atomic rename on the same disk, so a power cut leaves the old or the new
+study, never none. The backup file is only read.
 """
 
 from __future__ import annotations
@@ -23,13 +33,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rego_desktop.audit import trail
-from rego_desktop.auth.roles import Permission
-from rego_desktop.auth.throttle import DEFAULT_THROTTLE, LoginThrottle
+from rego_desktop.auth.roles import Permission, Role
 from rego_desktop.backup.files import (
     BACKUP_WORKING_COPY,
     REPLACED_STUDY_COPY,
@@ -51,13 +62,15 @@ from rego_desktop.errors import (
     DamagedDatabase,
     DatabaseInUse,
     LoginThrottled,
+    NotAStudyDatabase,
     PermissionDenied,
     StudyFileError,
 )
 from rego_desktop.models import Patient, Record, utcnow
+from rego_desktop.services.damage import DamagedRecord
 from rego_desktop.services.patients import decrypt_record, summary_aad
 from rego_desktop.store.opening import inspect_file, open_study
-from rego_desktop.store.study import OpenStudy
+from rego_desktop.store.study import OpenStudy, storage_errors
 
 Progress = Callable[[int, int], None]
 STEPS = 7
@@ -83,21 +96,14 @@ class RestoreResult:
     kept: Path | None  # the file that was replaced, renamed (None if there was none)
 
 
-class _BackupThrottle(LoginThrottle):
-    """Counts wrong passwords against the backup file, not its temporary copy."""
+class _Needs(Enum):
+    """What the user must be in the backup, besides opening it (None: may change data,
+    as for a check of the backup alone)."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__()
-        self.key = key
-
-    def check(self, database: str, username: str) -> None:
-        DEFAULT_THROTTLE.check(self.key, username)
-
-    def failed(self, database: str, username: str) -> None:
-        DEFAULT_THROTTLE.failed(self.key, username)
-
-    def succeeded(self, database: str, username: str) -> None:
-        DEFAULT_THROTTLE.succeeded(self.key, username)
+    ADMINISTRATOR = "administrator"
+    """No readable current study: only the backup can say who may restore."""
+    NOTHING = "nothing"
+    """An administrator of the current study restores: the backup's roles do not matter."""
 
 
 def _noop(_done: int, _total: int) -> None:
@@ -133,14 +139,16 @@ def restore_backup(
     username: str,
     password: str,
     *,
+    backup_password: str | None = None,
     progress: Progress = _noop,
     now: dt.datetime | None = None,
 ) -> RestoreResult:
     """Replace the study file ``target`` with ``backup`` once the backup is verified.
 
-    The replaced file is kept beside it, renamed with a timestamp. ``target`` may be
-    missing (a new computer), damaged or intact; it must not be open, and it must not
-    be a different, readable study.
+    ``password`` is the user's password in the current study; ``backup_password`` the
+    one the backup knows, if it was different then. The replaced file is kept beside it,
+    renamed with a timestamp. ``target`` may be missing (a new computer), damaged or
+    intact; it must not be open, and it must not be a different, readable study.
     """
     backup = _existing_backup(backup)
     target = target.absolute()
@@ -162,8 +170,16 @@ def restore_backup(
     _clean_interrupted(target)
     kept = _kept_name(target, at) if target.exists() else None
     work = target.parent / f".{target.name}.restoring-{uuid.uuid4().hex[:8]}"
+    current_study = _current_administrator(target, username, password)
     try:
-        result, opened = _verify_copy(backup, work, username, password, progress)
+        result, opened = _verify_copy(
+            backup,
+            work,
+            username,
+            password if backup_password is None else backup_password,
+            progress,
+            role=_Needs.ADMINISTRATOR if current_study is None else _Needs.NOTHING,
+        )
         try:
             current = _uid_of(target) if target.exists() else None
             if current is not None and current != result.db_uid:
@@ -188,12 +204,20 @@ def restore_backup(
                             else ""
                         ),
                         "replaced_file_kept_as": kept.name if kept else "",
+                        "administrator_of_replaced_study": (
+                            current_study.user.username if current_study else ""
+                        ),
                     },
                 )
         finally:
             opened.close()
         _fold_wal(work)
         progress(STEPS - 1, STEPS)
+        if current_study is not None:
+            _audit_replaced(current_study, backup, result, kept)
+            current_study.close()
+            current_study = None
+            _fold_wal(target)
         moved = _keep(target, kept) if kept is not None else []
         try:
             os.replace(work, target)  # atomic: the study file is never missing
@@ -208,7 +232,88 @@ def restore_backup(
         progress(STEPS, STEPS)
         return RestoreResult(result, target, kept)
     finally:
+        if current_study is not None:
+            current_study.close()
         remove_with_side_files(work)
+
+
+def _current_administrator(target: Path, username: str, password: str) -> OpenStudy | None:
+    """The current study unlocked by an administrator whose own rows verify, or None when
+    there is no current study or it is too damaged to open (then the backup decides)."""
+    if not target.exists() or target.stat().st_size == 0:
+        return None
+    try:
+        with _no_new_side_files(target):
+            current = open_study(target, username, password, allow_altered=True)
+    except (DamagedDatabase, NotAStudyDatabase):
+        return None
+    except LoginThrottled:
+        raise
+    except AuthenticationError:
+        raise AuthenticationError(
+            f"{username} cannot sign in to the study {target.name} with that password. "
+            "Restoring a backup is for administrators of the current study: give your "
+            "current user name and password. Nothing was changed.",
+            zh=f"{username} 无法用该密码登录研究 {target.name}。只有当前研究的管理员才能"
+            "恢复备份：请输入您当前的用户名和密码。未做任何修改。",
+        ) from None
+    try:
+        own = {
+            f"user {current.user.username!r}",
+            f"the password key slot of user {current.user.username!r}",
+        }
+        altered = [p for p in current.authority_problems if p.subject in own]
+        if altered:
+            raise PermissionDenied(
+                f"{current.user.username} may not restore a backup: {altered[0].message}. "
+                "Ask another administrator. Nothing was changed.",
+                zh=f"{current.user.username} 不能恢复备份：{altered[0].message_zh}。"
+                "请让另一位管理员操作。未做任何修改。",
+            )
+        if current.user.role is not Role.ADMINISTRATOR:
+            raise PermissionDenied(
+                f"{current.user.username} ({current.user.role.label.en}) may not restore a "
+                "backup: restoring replaces the whole study, which only an administrator of "
+                "the current study may do. Nothing was changed.",
+                zh=f"{current.user.username}（{current.user.role.label.zh}）不能恢复备份："
+                "恢复会替换整个研究，只有当前研究的管理员可以操作。未做任何修改。",
+            )
+    except BaseException:
+        current.close()
+        raise
+    return current
+
+
+def _audit_replaced(
+    current: OpenStudy, backup: Path, result: BackupCheck, kept: Path | None
+) -> None:
+    """Record in the study being replaced that it is replaced, and by what.
+
+    Written without the authority guard: the study may have altered rows (that can be
+    why it is replaced), and only the audit trail is written (the entry and the head
+    it moves), no row that grants authority.
+    """
+    with (
+        storage_errors(current.path),
+        Session(current.engine.execution_options(sqlite_immediate=True)) as session,
+        session.begin(),
+    ):
+        trail.append(
+            session,
+            current.keyring,
+            current.user,
+            "study.replaced",
+            details={
+                "backup": backup.name,
+                "backup_made": (
+                    result.manifest.created_at.isoformat(timespec="seconds")
+                    if result.manifest
+                    else ""
+                ),
+                "kept_as": kept.name if kept else "",
+                "altered_rows": [p.message for p in current.authority_problems],
+            },
+        )
 
 
 # -- checks -----------------------------------------------------------------------
@@ -227,7 +332,13 @@ def _existing_backup(backup: Path) -> Path:
 
 
 def _verify_copy(
-    backup: Path, work: Path, username: str, password: str, progress: Progress
+    backup: Path,
+    work: Path,
+    username: str,
+    password: str,
+    progress: Progress,
+    *,
+    role: _Needs | None = None,
 ) -> tuple[BackupCheck, OpenStudy]:
     """Copy ``backup`` to ``work`` and prove it; returns the copy unlocked."""
     progress(0, STEPS)
@@ -265,21 +376,23 @@ def _verify_copy(
             )
         progress(3, STEPS)
         try:
-            opened = open_study(work, username, password, throttle=_BackupThrottle(str(backup)))
+            # Failures count against the study's identity, which the backup shares.
+            opened = open_study(work, username, password)
         except LoginThrottled:
             raise
         except AuthenticationError:
             raise AuthenticationError(
                 f"The backup {backup.name} does not open with that user name and password. "
                 "A backup keeps the passwords that were valid when it was made: if yours "
-                "changed since, use the old one. Nothing was changed.",
+                "changed since, give the old one as the backup's password. Nothing was "
+                "changed.",
                 zh=f"无法用该用户名和密码打开备份 {backup.name}。备份保留的是创建时有效的密码："
-                "如果您的密码此后改过，请使用旧密码。未做任何修改。",
+                "如果您的密码此后改过，请将旧密码作为备份密码输入。未做任何修改。",
             ) from None
     try:
         progress(4, STEPS)
         with _mapped(work, backup):
-            result = _verify_content(backup, manifest, opened, progress)
+            result = _verify_content(backup, manifest, opened, progress, role)
     except BaseException:
         opened.close()
         raise
@@ -300,9 +413,21 @@ def _integrity(work: Path) -> str | None:
 
 
 def _verify_content(
-    backup: Path, manifest: Manifest | None, study: OpenStudy, progress: Progress
+    backup: Path,
+    manifest: Manifest | None,
+    study: OpenStudy,
+    progress: Progress,
+    role: _Needs | None = None,
 ) -> BackupCheck:
-    if not study.user.can(Permission.EDIT_DATA):
+    if role is _Needs.ADMINISTRATOR and study.user.role is not Role.ADMINISTRATOR:
+        raise PermissionDenied(
+            f"{study.user.username} ({study.user.role.label.en}) may not restore this "
+            "backup: with no readable study to replace, only an administrator in the "
+            "backup may restore it. Nothing was changed.",
+            zh=f"{study.user.username}（{study.user.role.label.zh}）不能恢复此备份："
+            "没有可读取的当前研究时，只有备份中的管理员可以恢复。未做任何修改。",
+        )
+    if role is None and not study.user.can(Permission.EDIT_DATA):
         raise PermissionDenied(
             f"{study.user.username} ({study.user.role.value}) may not restore a backup: "
             "restoring replaces the study data. Ask a user who enters data or the "
@@ -341,6 +466,14 @@ def _verify_content(
                 if study.definition.has_form(record.form_id):
                     decrypt_record(study, patient_uid, record)
                 records += 1
+        except DamagedRecord as exc:
+            where = exc.place
+            raise DamagedDatabase(
+                f"A record in the backup {backup.name} does not decrypt ({where.line()}). "
+                "Nothing was changed; choose another backup.",
+                zh=f"备份 {backup.name} 中有记录无法解密（{where.subject_code}："
+                f"{where.form_label_zh}，{where.entry_zh}）。未做任何修改；请选择另一个备份。",
+            ) from None
         except (DecryptionFailed, ValueError, KeyError) as exc:
             raise DamagedDatabase(
                 f"A record in the backup {backup.name} does not decrypt "
@@ -380,10 +513,17 @@ def _mapped(work: Path, backup: Path) -> Iterator[None]:
 
 def _uid_of(target: Path) -> str | None:
     """The study id of ``target``, removing the empty -wal/-shm a read-only look leaves."""
+    with _no_new_side_files(target):
+        return study_uid(target)
+
+
+@contextmanager
+def _no_new_side_files(target: Path) -> Iterator[None]:
+    """Remove the empty -wal and the -shm a read-only look at ``target`` leaves."""
     side = [Path(str(target) + s) for s in ("-wal", "-shm")]
     existed = [p.exists() for p in side]
     try:
-        return study_uid(target)
+        yield
     finally:
         for path, was_there in zip(side, existed, strict=True):
             with suppress(OSError):

@@ -59,6 +59,7 @@ def _print(report: PackageReport) -> None:
 def cmd_site(args: argparse.Namespace) -> int:
     from rego_desktop.analysis.loading import load_analysis_casebooks
     from rego_desktop.cdisc.package import write_package
+    from rego_desktop.cdisc.provenance import from_study
     from rego_desktop.cli.common import open_from_args
     from rego_desktop.study import CURRENT
 
@@ -66,10 +67,14 @@ def cmd_site(args: argparse.Namespace) -> int:
     try:
         forms = tuple(form.id for form in CURRENT.forms)
         books = load_analysis_casebooks(study, forms=forms)
+        provenance = None if args.deidentified else from_study(study, books)
     finally:
         study.close()
     definition = books[0].definition if books else CURRENT
-    _print(write_package(books, definition, args.out, deidentified=args.deidentified))
+    report = write_package(
+        books, definition, args.out, deidentified=args.deidentified, provenance=provenance
+    )
+    _print(report)
     return 0
 
 

@@ -42,6 +42,18 @@ def _origin(column: Column) -> tuple[str, str | None]:
     return column.origin, "Sponsor" if column.origin == "Assigned" else None
 
 
+def _data_type(table: Table, column: Column) -> str:
+    """Define-XML data type: SAS dates are integers, ISO 8601 text dates ``date`` or,
+    when a value gives only the year or month, ``partialDate``."""
+    if column.kind == "num":
+        return "integer" if column.date else "float"
+    if column.iso8601:
+        index = table.columns.index(column)
+        values = [str(row[index]) for row in table.rows if row[index]]
+        return "partialDate" if any(len(v) < len("YYYY-MM-DD") for v in values) else "date"
+    return "text"
+
+
 def define_document(
     definition: StudyDefinition, tables: Sequence[Table], created: dt.datetime
 ) -> ET.Element:
@@ -128,20 +140,18 @@ def define_document(
         )
         ET.SubElement(leaf, _d("title")).text = f"{t.name.lower()}.xpt"
     lengths = {t.name: {c.name: t.length(c) for c in t.columns} for t in tables}
+    by_name = {t.name: t for t in tables}
     for dataset, c in items:
-        item = ET.SubElement(
-            mdv,
-            "ItemDef",
-            {
-                "OID": f"IT.{dataset}.{c.name}",
-                "Name": c.name,
-                "SASFieldName": c.name,
-                "DataType": "integer"
-                if c.kind == "num" and c.date
-                else ("float" if c.kind == "num" else "text"),
-                "Length": str(lengths[dataset][c.name]),
-            },
-        )
+        data_type = _data_type(by_name[dataset], c)
+        attributes = {
+            "OID": f"IT.{dataset}.{c.name}",
+            "Name": c.name,
+            "SASFieldName": c.name,
+            "DataType": data_type,
+        }
+        if data_type in ("text", "integer", "float"):
+            attributes["Length"] = str(lengths[dataset][c.name])
+        item = ET.SubElement(mdv, "ItemDef", attributes)
         if c.date:
             item.set(_d("DisplayFormat"), "DATE9.")
         _text(item, "Description", c.label)
@@ -163,12 +173,15 @@ def define_document(
             {"OID": f"CL.{ct.id}", "Name": ct.name, "DataType": "text"}
             | ({_d("StandardOID"): "STD.CDISC_NCI"} if ct.code else {}),
         )
+        # A list is all CodeListItems (with decodes) or all EnumeratedItems.
+        decoded = any(term.decode for term in ct.terms)
         for term in ct.terms:
-            entry = ET.SubElement(
-                cl, "CodeListItem" if term.decode else "EnumeratedItem", {"CodedValue": term.value}
-            )
-            if term.decode:
-                _text(entry, "Decode", term.decode)
+            attributes = {"CodedValue": term.value}
+            if ct.code and not term.code:
+                attributes[_d("ExtendedValue")] = "Yes"  # sponsor term in a CDISC list
+            entry = ET.SubElement(cl, "CodeListItem" if decoded else "EnumeratedItem", attributes)
+            if decoded:
+                _text(entry, "Decode", term.decode or term.value)
             if term.code:
                 ET.SubElement(entry, "Alias", {"Context": "nci:ExtCodeID", "Name": term.code})
         if ct.code:
@@ -210,7 +223,7 @@ def _html(definition: StudyDefinition, tables: Sequence[Table]) -> str:
     parts += [
         f"<li><a href='#{t.name}'>{t.name}</a> {e(t.label)} ({t.standard})</li>" for t in tables
     ]
-    parts.append("</ul>")
+    parts.append("<li><a href='#codelists'>Code lists</a></li></ul>")
     for t in tables:
         parts.append(f"<h2 id='{t.name}'>{t.name}: {e(t.label)}</h2>")
         parts.append(
@@ -223,10 +236,26 @@ def _html(definition: StudyDefinition, tables: Sequence[Table]) -> str:
         )
         for c in t.columns:
             how = "; ".join(x for x in (c.source, c.derivation) if x)
+            listed = f"<a href='#CL.{c.codelist}'>{e(c.codelist)}</a>" if c.codelist else ""
+            key = f" (key {t.keys.index(c.name) + 1})" if c.name in t.keys else ""
             parts.append(
-                f"<tr><td>{c.name}</td><td>{e(c.label)}</td><td>{c.kind}</td>"
-                f"<td>{t.length(c)}</td><td>{e(c.codelist or '')}</td><td>{c.origin}</td>"
+                f"<tr><td>{c.name}{key}</td><td>{e(c.label)}</td><td>{c.kind}</td>"
+                f"<td>{t.length(c)}</td><td>{listed}</td><td>{c.origin}</td>"
                 f"<td>{e(how)}</td></tr>"
+            )
+        parts.append("</table>")
+    used = dict.fromkeys(c.codelist for t in tables for c in t.columns if c.codelist)
+    parts.append("<h2 id='codelists'>Code lists</h2>")
+    for list_id in used:
+        assert list_id is not None
+        ct = CODELISTS[list_id]
+        origin = f"CDISC CT, NCI code {ct.code}" if ct.code else "sponsor-defined"
+        parts.append(f"<h3 id='CL.{ct.id}'>{e(ct.id)}: {e(ct.name)} ({e(origin)})</h3>")
+        parts.append("<table><tr><th>Value</th><th>Decode</th><th>NCI code</th></tr>")
+        for term in ct.terms:
+            code = term.code or ("sponsor term (extended)" if ct.code else "")
+            parts.append(
+                f"<tr><td>{e(term.value)}</td><td>{e(term.decode)}</td><td>{e(code)}</td></tr>"
             )
         parts.append("</table>")
     parts.append("</body></html>")

@@ -13,22 +13,44 @@ Clinical data: one ``SubjectData`` per patient, ``ItemGroupData`` with
 as stored; a number entered in another than the canonical unit carries its
 ``MeasurementUnitRef``. De-identified, date items hold study days (integers), as the
 transfer file does, and their ``ItemDef`` says so.
+
+A date charts often give without day or month (``field.partial_date``) is a
+``partialDate`` item (``2019``, ``2019-05``). A value recorded as missing with a reason
+is ``IsNull="Yes"`` with a ``Flag`` whose ``FlagValue`` is ND, UNK or NA (code list
+``CL.MISSING_REASON``). Each ``ItemGroupData`` has an ``AuditRecord`` of the record's
+last change, each signed casebook a ``Signature`` on its ``SubjectData``; the users,
+sites and signature meanings they refer to are in ``AdminData``
+(:mod:`rego_desktop.cdisc.provenance` says where they come from).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+from rego_desktop.cdisc.provenance import Change, Signed
 from rego_desktop.cdisc.source import Source, Subject
+from rego_desktop.cdisc.table import plain_number
 from rego_desktop.rules.dates import study_day
-from rego_desktop.study.schema import Field, FieldType, Form, Label, StudyDefinition, Unit
-from rego_desktop.study.values import Quantity, choices
+from rego_desktop.study.dates import PartialDate
+from rego_desktop.study.schema import (
+    MISSING_LABELS,
+    Field,
+    FieldType,
+    Form,
+    Label,
+    MissingReason,
+    StudyDefinition,
+    Unit,
+)
+from rego_desktop.study.values import Missing, Quantity, choices
 
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+MISSING_OID = "CL.MISSING_REASON"
 LANGUAGES = (("en", "en"), ("zh", "zh"))
 
 DATA_TYPES = {
@@ -82,27 +104,58 @@ class _Units:
 
 def _item_def(parent: ET.Element, form: Form, f: Field, units: _Units, days: bool) -> None:
     date_as_day = days and f.type is FieldType.DATE
+    data_type = DATA_TYPES[f.type]
+    if date_as_day:
+        data_type = "integer"
+    elif f.partial_date:
+        data_type = "partialDate"
     attributes = {
         "OID": item_oid(form, f),
         "Name": f"{form.id}.{f.id}"[:200],
-        "DataType": "integer" if date_as_day else DATA_TYPES[f.type],
+        "DataType": data_type,
     }
     if f.type in (FieldType.TEXT, FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.YES_NO):
         attributes["Length"] = str(f.max_length)
     if f.type is FieldType.DECIMAL:
         attributes["SignificantDigits"] = str(f.decimals)
     item = ET.SubElement(parent, "ItemDef", attributes)
-    notes = []
+    notes: list[Label] = []
     if date_as_day:
-        notes.append("Study day: day 1 = first dose, no day 0")
+        notes.append(
+            Label("Study day: day 1 = first dose, no day 0", "研究日：首次给药日为第1天，无第0天")
+        )
     if f.type is FieldType.MULTI_CHOICE:
-        notes.append(f"Comma-separated codes of code list {codelist_oid(f)}")
+        oid = codelist_oid(f)
+        notes.append(
+            Label(f"Comma-separated codes of code list {oid}", f"代码表{oid}的代码，以逗号分隔")
+        )
     if f.derived:
-        notes.append(f"Derived ({f.derived}); not stored at the site")
+        notes.append(
+            Label(
+                f"Derived ({f.derived}); not stored at the site",
+                f"派生值（{f.derived}），中心不存储",
+            )
+        )
     if f.identifying or f.free_text:
-        notes.append("Stays at the site: never exported")
+        notes.append(Label("Stays at the site: never exported", "仅保存在本中心，从不导出"))
+    if f.missing_reasons:
+        reasons = "/".join(r.value for r in f.missing_reasons)
+        notes.append(
+            Label(
+                f"May be missing with a reason ({reasons}): IsNull and a Flag of {MISSING_OID}",
+                f"可记录缺失原因（{reasons}）：IsNull，并以{MISSING_OID}的Flag标记",
+            )
+        )
+    if f.partial_date and date_as_day:
+        notes.append(
+            Label(
+                "A date known only to the month or year has no study day: left out",
+                "仅知年份或年月的日期没有研究日：不导出",
+            )
+        )
     if notes:
-        _translated(item, "Description", Label("; ".join(notes), "; ".join(notes)))
+        text = Label("; ".join(n.en for n in notes), "；".join(n.zh for n in notes))
+        _translated(item, "Description", text)
     _translated(item, "Question", f.label)
     if f.units:
         ET.SubElement(item, "MeasurementUnitRef", {"MeasurementUnitOID": units.oids[f.units[0].id]})
@@ -217,29 +270,136 @@ def metadata(study: ET.Element, definition: StudyDefinition, *, days: bool) -> s
         for value, label in choices(definition, f):
             item = ET.SubElement(cl, "CodeListItem", {"CodedValue": value})
             _translated(item, "Decode", label)
+    cl = ET.SubElement(
+        mdv, "CodeList", {"OID": MISSING_OID, "Name": "Missing-data reason", "DataType": "text"}
+    )
+    for reason in MissingReason:
+        item = ET.SubElement(cl, "CodeListItem", {"CodedValue": reason.value})
+        _translated(item, "Decode", MISSING_LABELS[reason])
     return mdv_oid
 
 
 def _value(f: Field, value: object, subject: Subject, days: bool) -> str | None:
-    if value is None:
+    if value is None or isinstance(value, Missing):
         return None
+    if isinstance(value, PartialDate):
+        if not days:
+            return value.isoformat()
+        if not value.complete:
+            return None
+        value = value.first
     if isinstance(value, dt.date):
         if not days:
             return value.isoformat()
         first = subject.data.first_dose
         return None if first is None else str(study_day(value, first))
     if isinstance(value, Quantity):
-        return f"{value.value:g}"
+        return plain_number(value.value)
     if isinstance(value, tuple):
         return ",".join(value)
     if isinstance(value, float):
-        return f"{value:g}"
+        return plain_number(value)
     return str(value)
+
+
+def _user_oid(site: str, user: str) -> str:
+    """``USR.<site>.<user>``; a user name with other than ASCII letters and digits gets
+    a hash suffix, so two Chinese names cannot share an OID."""
+    oid = _oid("USR", site, user)
+    if not re.fullmatch(r"[A-Za-z0-9_]+", user):
+        oid += "_" + hashlib.sha256(user.encode()).hexdigest()[:8]
+    return oid
+
+
+def _location_oid(site: str) -> str:
+    return _oid("LOC", site)
+
+
+def _audit(parent: ET.Element, site: str, change: Change | None) -> None:
+    if change is None:
+        return
+    record = ET.SubElement(parent, "AuditRecord")
+    ET.SubElement(record, "UserRef", {"UserOID": _user_oid(site, change.user)})
+    ET.SubElement(record, "LocationRef", {"LocationOID": _location_oid(site)})
+    ET.SubElement(record, "DateTimeStamp").text = _stamp(change.at)
+    if change.reason:
+        ET.SubElement(record, "ReasonForChange").text = change.reason
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _signature(parent: ET.Element, site: str, signed: Signed | None) -> None:
+    if signed is None:
+        return
+    signature = ET.SubElement(parent, "Signature")
+    ET.SubElement(signature, "UserRef", {"UserOID": _user_oid(site, signed.user)})
+    ET.SubElement(signature, "LocationRef", {"LocationOID": _location_oid(site)})
+    ET.SubElement(signature, "SignatureRef", {"SignatureOID": _signature_oid(site, signed)})
+    ET.SubElement(signature, "DateTimeStamp").text = _stamp(signed.at)
+
+
+def _signature_oid(site: str, signed: Signed) -> str:
+    return _oid("SIG", site, hashlib.sha256(signed.meaning.encode()).hexdigest()[:12])
+
+
+def _flag(parent: ET.Element, missing: Missing) -> None:
+    annotation = ET.SubElement(parent, "Annotation", {"SeqNum": "1"})
+    flag = ET.SubElement(annotation, "Flag")
+    ET.SubElement(flag, "FlagValue", {"CodeListOID": MISSING_OID}).text = missing.code
+
+
+def admin_data(root: ET.Element, source: Source, study_oid: str, mdv_oid: str) -> None:
+    """Users, locations (one per site) and signature meanings the data refer to."""
+    if not source.provenance:
+        return
+    admin = ET.SubElement(root, "AdminData", {"StudyOID": study_oid})
+    for site, provenance in sorted(source.provenance.items()):
+        for user, (name, kind) in provenance.users.items():
+            element = ET.SubElement(admin, "User", {"OID": _user_oid(site, user), "UserType": kind})
+            ET.SubElement(element, "LoginName").text = user
+            ET.SubElement(element, "FullName").text = name
+    effective = source_effective_date(source)
+    for site in sorted(source.provenance):
+        location = ET.SubElement(
+            admin,
+            "Location",
+            {"OID": _location_oid(site), "Name": f"Site {site}", "LocationType": "Site"},
+        )
+        ET.SubElement(
+            location,
+            "MetaDataVersionRef",
+            {"StudyOID": study_oid, "MetaDataVersionOID": mdv_oid, "EffectiveDate": effective},
+        )
+    seen: set[str] = set()
+    for site, provenance in sorted(source.provenance.items()):
+        for signed in provenance.signatures.values():
+            oid = _signature_oid(site, signed)
+            if oid in seen:
+                continue
+            seen.add(oid)
+            sig = ET.SubElement(admin, "SignatureDef", {"OID": oid, "Methodology": "Electronic"})
+            ET.SubElement(sig, "Meaning").text = signed.meaning
+            ET.SubElement(
+                sig, "LegalReason"
+            ).text = "Investigator's electronic signature of the casebook (21 CFR Part 11)"
+
+
+def source_effective_date(source: Source) -> str:
+    """The date the definition is in effect from: the earliest change recorded."""
+    stamps = [c.at for p in source.provenance.values() for c in p.changes.values()]
+    return min(stamps).astimezone(dt.UTC).date().isoformat() if stamps else "2000-01-01"
 
 
 def _subject_data(parent: ET.Element, source: Source, subject: Subject, units: _Units) -> None:
     definition = source.definition
     sd = ET.SubElement(parent, "SubjectData", {"SubjectKey": subject.usubjid})
+    site = subject.book.subject_code.split("-", 1)[0]
+    provenance = source.provenance.get(site)
+    code = subject.book.subject_code
+    if provenance is not None:
+        _signature(sd, site, provenance.signatures.get(code))
     for phase in dict.fromkeys(form.phase for form in definition.forms):
         forms = [f for f in definition.forms_in(phase) if subject.book.entries.get(f.id)]
         if not forms:
@@ -255,6 +415,7 @@ def _subject_data(parent: ET.Element, source: Source, subject: Subject, units: _
                         for f in section.fields
                         if (v := _value(f, entry.values.get(f.id), subject, source.deidentified))
                         is not None
+                        or isinstance(entry.values.get(f.id), Missing)
                     ]
                     if not items:
                         continue
@@ -262,11 +423,21 @@ def _subject_data(parent: ET.Element, source: Source, subject: Subject, units: _
                     if form.repeating:
                         attributes["ItemGroupRepeatKey"] = str(key)
                     group = ET.SubElement(fd, "ItemGroupData", attributes)
+                    if provenance is not None:
+                        change = provenance.changes.get((code, form.id, entry.item_uid))
+                        _audit(group, site, change)
                     for f, text in items:
+                        raw = entry.values.get(f.id)
+                        if isinstance(raw, Missing):
+                            item = ET.SubElement(
+                                group, "ItemData", {"ItemOID": item_oid(form, f), "IsNull": "Yes"}
+                            )
+                            _flag(item, raw)
+                            continue
+                        assert text is not None
                         item = ET.SubElement(
                             group, "ItemData", {"ItemOID": item_oid(form, f), "Value": text}
                         )
-                        raw = entry.values.get(f.id)
                         if isinstance(raw, Quantity) and raw.unit in units.oids:
                             ET.SubElement(
                                 item,
@@ -292,6 +463,7 @@ def odm_document(source: Source, created: dt.datetime) -> ET.ElementTree[ET.Elem
     study_oid = _oid("S", definition.id)
     study = ET.SubElement(root, "Study", {"OID": study_oid})
     mdv_oid = metadata(study, definition, days=source.deidentified)
+    admin_data(root, source, study_oid, mdv_oid)
     clinical = ET.SubElement(
         root, "ClinicalData", {"StudyOID": study_oid, "MetaDataVersionOID": mdv_oid}
     )

@@ -30,6 +30,7 @@ class Column:
     derivation: str = ""
     codelist: str | None = None
     date: bool = False
+    iso8601: bool = False  # an ISO 8601 date as text (SDTM --DTC): date or partial date
 
 
 @dataclass
@@ -72,3 +73,9 @@ class Table:
 
 def seq(rows: Sequence[tuple[Cell, ...]]) -> int:
     return len(rows) + 1
+
+
+def plain_number(value: float) -> str:
+    """A number as text without exponent or float noise: 1329636.2, 34.208, 160."""
+    text = f"{round(value, 6):.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text

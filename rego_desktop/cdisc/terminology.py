@@ -10,7 +10,10 @@ sponsor-defined list or term (extensible lists, or values CDISC does not define)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from rego_desktop.cdisc.labs import LabTest
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class CtList:
 
 def _ct(id_: str, name: str, code: str | None, *terms: tuple[str, str | None, str]) -> CtList:
     return CtList(id_, name, code, tuple(Term(v, c, d) for v, c, d in terms))
+
+
+def _lab_tests() -> tuple[LabTest, ...]:
+    from rego_desktop.cdisc.labs import LAB_TESTS
+
+    return tuple(dict.fromkeys(LAB_TESTS.values()))
 
 
 CODELISTS: Final[dict[str, CtList]] = {
@@ -102,7 +111,44 @@ CODELISTS: Final[dict[str, CtList]] = {
             "DSCAT", "Category of Disposition Event", "C74558", ("DISPOSITION EVENT", "C74590", "")
         ),
         _ct("ROUTE", "Route of Administration", "C66729", ("ORAL", "C38288", "Oral")),
-        _ct("UNIT", "Unit", "C71620", ("mg", "C28253", "Milligram")),
+        _ct(
+            "UNIT",
+            "Unit",
+            "C71620",
+            ("mg", "C28253", "Milligram"),
+            ("umol/L", "C48508", "Micromole per Liter"),
+            ("g/L", "C42576", "Gram per Liter"),
+            ("g/dL", "C64783", "Gram per Deciliter"),
+            ("mg/dL", "C67015", "Milligram per Deciliter"),
+            ("U/L", "C67456", "Unit per Liter"),
+            ("10^9/L", "C67255", "10^9 per Liter"),
+            ("ng/mL", "C67306", "Nanogram per Milliliter"),
+            # Extensible list: units CDISC CT may not hold are sponsor terms here.
+            ("IU/mL", None, "International Unit per Milliliter"),
+            ("mAU/mL", None, "Milli-arbitrary Unit per Milliliter"),
+            ("mg/kg", None, "Milligram per Kilogram"),
+            ("mg/m2", None, "Milligram per Square Meter"),
+        ),
+        _ct("ND", "Not Done", "C66789", ("NOT DONE", "C49484", "Not Done")),
+        _ct(
+            "STENRF",
+            "Relation to Reference Period",
+            "C66728",
+            ("BEFORE", "C25629", "Prior"),
+            ("ONGOING", "C53279", "Continue"),
+        ),
+        _ct(
+            "LBTESTCD",
+            "Laboratory Test Code",
+            "C65047",
+            *((t.testcd, t.code, t.test) for t in _lab_tests()),
+        ),
+        _ct(
+            "LBTEST",
+            "Laboratory Test Name",
+            "C67154",
+            *((t.test, t.code, "") for t in _lab_tests()),
+        ),
         # Sponsor-defined (values as the protocol's response criteria spell them).
         _ct(
             "AEREL",
@@ -171,6 +217,7 @@ VALUE_MAPS: Final[dict[str, dict[str, str]]] = {
     },
     "response": {v: v for v in ("CR", "PR", "SD", "PD", "NE")},
     "response_criteria": {"recist_1_1": "RECIST 1.1", "mrecist": "MRECIST"},
+    "dose_unit": {"mg": "mg", "mg_per_kg": "mg/kg", "mg_per_m2": "mg/m2"},
     "discontinuation_reason": {
         "progression": "PROGRESSIVE DISEASE",
         "adverse_event": "ADVERSE EVENT",
@@ -194,3 +241,51 @@ def unmapped(study_list: str, values: tuple[str, ...]) -> tuple[str, ...]:
     """Values of a study code list that :data:`VALUE_MAPS` does not map."""
     mapping = VALUE_MAPS.get(study_list, {})
     return tuple(v for v in values if v not in mapping)
+
+
+# NCI codes above that were checked against public extracts of the CDISC CT package
+# (CT files and define.xml examples in public repositories); the rest are the CDISC CT
+# codes as known when this was written, not re-checked offline (README.txt lists them).
+VERIFIED: Final = frozenset(
+    {
+        "C66731",  # SEX
+        "C16576",  # F
+        "C66742",  # NY
+        "C49488",  # Y
+        "C66729",  # ROUTE
+        "C38288",  # ORAL
+        "C71620",  # UNIT
+        "C28253",  # mg
+        "C66728",  # STENRF
+        "C53279",  # ONGOING
+        "C25629",  # BEFORE
+        "C66789",  # ND
+        "C49484",  # NOT DONE
+        # OUT, from HL7's value set built on CDISC C66768 (terminology.hl7.org)
+        "C66768",
+        "C49498",  # RECOVERED/RESOLVED
+        "C49496",  # RECOVERING/RESOLVING
+        "C49494",  # NOT RECOVERED/NOT RESOLVED
+        "C49495",  # RECOVERED/RESOLVED WITH SEQUELAE
+        "C48275",  # FATAL
+    }
+)
+
+
+def ct_notes() -> list[str]:
+    """README lines: which NCI codes were verified and which were not."""
+    checked: list[str] = []
+    unchecked: list[str] = []
+    for ct in CODELISTS.values():
+        codes = [(ct.id, ct.code)] + [(t.value, t.code) for t in ct.terms]
+        for name, code in codes:
+            if code is None:
+                continue
+            (checked if code in VERIFIED else unchecked).append(f"{ct.id}:{name} {code}")
+    sponsor = [ct.id for ct in CODELISTS.values() if ct.code is None]
+    return [
+        "  Verified against public CDISC CT extracts: " + ", ".join(checked),
+        "  Not verified offline (check against the CDISC CT package before a regulatory",
+        "  submission): " + ", ".join(unchecked),
+        "  Sponsor-defined lists (no NCI code): " + ", ".join(sponsor),
+    ]

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from rego_desktop.analysis.dataset import AnalysisRow, analysis_row, row_from_json, row_to_json
@@ -39,7 +39,7 @@ from rego_desktop.exchange.deidentify import (
 )
 from rego_desktop.study.schema import StudyDefinition
 
-__all__ = ["delete_rows", "pooled_rows", "store_rows"]
+__all__ = ["delete_rows", "pooled_rows", "store_rows", "stored_rows"]
 
 _BATCH = 2000
 _policies: dict[tuple[str, str], ExportPolicy] = {}
@@ -71,10 +71,13 @@ def _compute(patient_row: CenterPatient, patient: DeidentifiedPatient) -> Analys
 def store_rows(
     session: Session, changed: Sequence[tuple[CenterPatient, DeidentifiedPatient]]
 ) -> None:
-    """Compute and store the rows of these (flushed) patients in the merge's transaction."""
+    """Compute and store the rows of these (flushed) patients in the merge's transaction.
+
+    The patients have no stored row: new ones never had one, and the merge removed the
+    rows of changed ones with their entries (:func:`~rego_desktop.center.merge.keep_versions`
+    calls :func:`delete_rows`), so rows are not deleted twice."""
     if not changed:
         return
-    delete_rows(session, [row.id for row, _patient in changed])
     values = [
         {
             "patient_id": row.id,
@@ -84,9 +87,9 @@ def store_rows(
         }
         for row, patient in changed
     ]
-    statement = insert(cast(Table, CenterAnalysisRow.__table__))
-    for start in range(0, len(values), _BATCH):
-        session.connection().execute(statement, values[start : start + _BATCH])
+    from rego_desktop.center.merge import bulk_insert  # merge imports this module
+
+    bulk_insert(session, cast(Table, CenterAnalysisRow.__table__), values)
 
 
 def delete_rows(session: Session, patient_ids: Sequence[int]) -> None:
@@ -177,3 +180,25 @@ def pooled_rows(
             rows.update(_derive(session, patients))
     definition = _policy(*first).definition if first is not None else None
     return [rows[pid] for pid in order], definition
+
+
+def stored_rows(db: CenterDatabase, *, site: str | None = None) -> dict[str, AnalysisRow]:
+    """The stored rows that are still valid (see the module docstring), by subject code;
+    patients without one are left out (nothing is derived here)."""
+    query: Any = select(
+        CenterPatient.subject_code,
+        CenterPatient.content_sha256,
+        CenterPatient.study_id,
+        CenterPatient.study_version,
+        CenterAnalysisRow.content_sha256,
+        CenterAnalysisRow.code,
+        CenterAnalysisRow.row_json,
+    ).join(CenterAnalysisRow, CenterAnalysisRow.patient_id == CenterPatient.id)
+    if site is not None:
+        query = query.where(CenterPatient.site_code == site)
+    out: dict[str, AnalysisRow] = {}
+    with db.reading() as session:
+        for subject, content, study_id, version, row_content, code, text in session.execute(query):
+            if row_content == content and code == code_fingerprint(study_id, version):
+                out[subject] = row_from_json(json.loads(text))
+    return out

@@ -65,6 +65,18 @@ class AuditAction(StrEnum):
     REFUSED = "refused"
     REGISTER_KEY = "register_key"
     ROLLBACK = "rollback"
+    # Issue 16: site key replacement and revocation, data queries to the sites.
+    REPLACE_KEY = "replace_key"
+    REVOKE_KEY = "revoke_key"
+    QUERY_RAISE = "query_raise"
+    QUERY_AUTO = "query_auto"
+    QUERY_CLOSE = "query_close"
+    QUERY_REOPEN = "query_reopen"
+    QUERY_EXPORT = "query_export"
+    QUERY_RESPONSE = "query_response"
+    BACKUP = "backup"
+    RESTORE = "restore"
+    SETTING = "setting"
 
 
 @dataclass(frozen=True)

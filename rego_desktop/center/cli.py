@@ -49,7 +49,13 @@ from rego_desktop.center.registry import (
     register_site_key,
 )
 from rego_desktop.center.rollback import rollback
-from rego_desktop.center.status import DEFAULT_OVERDUE_DAYS, site_status
+from rego_desktop.center.status import (
+    DEFAULT_OVERDUE_DAYS,
+    MAX_OVERDUE_DAYS,
+    overdue_days,
+    set_overdue_days,
+    site_status,
+)
 from rego_desktop.cli.common import new_secret, secret
 from rego_desktop.cli.runner import run_command
 from rego_desktop.errors import RegoError, UsageError
@@ -163,9 +169,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--overdue-days",
         type=int,
-        default=DEFAULT_OVERDUE_DAYS,
         metavar="N",
-        help=f"mark a site overdue N days after its last package (default {DEFAULT_OVERDUE_DAYS})",
+        help="mark a site overdue N days after its last package, for this report only "
+        f"(default: the center's setting, initially {DEFAULT_OVERDUE_DAYS})",
+    )
+    p.add_argument(
+        "--set-overdue-days",
+        type=int,
+        metavar="N",
+        help="change the center's overdue period to N days (recorded in the audit trail)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=cmd_status)
@@ -207,11 +219,20 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--out", required=True, type=Path, metavar="FILE", help="the .xlsx to write")
     p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.add_argument("--site", metavar="SITE", help="only this site's listings (e.g. S01)")
     p.set_defaults(run=cmd_xlsx)
 
     from rego_desktop.cdisc.commands import register_center  # issue 17
 
     register_center(sub, _db_arg)
+
+    from rego_desktop.center.cli_queries import register as register_queries  # issue 16
+
+    register_queries(sub, _db_arg, _site_keys_arg)
+
+    from rego_desktop.center.backup_commands import register as register_backup
+
+    register_backup(sub, _db_arg)
     return parser
 
 
@@ -254,6 +275,11 @@ def cmd_register_site(args: argparse.Namespace) -> int:
                 details={"fingerprint": key.fingerprint, "file": str(target)},
             )
     print(f"Registered the key of site {key.site_code} ({key.fingerprint}) as {target}.")
+    from rego_desktop.center.registry import registration_warning  # issue 16
+
+    warning = registration_warning(key)
+    if warning is not None:
+        print(warning, file=sys.stderr)
     return 0
 
 
@@ -275,6 +301,20 @@ def _refusal(path: Path | str, exc: ExchangeError) -> dict[str, Any]:
     return item
 
 
+def _keys_for(registry: dict[str, Any], folder: Path, path: Path | str) -> dict[str, Any]:
+    """Issue 16: a file made before its site's key was replaced verifies with the old key."""
+    from rego_desktop.center.registry import keys_for_file
+    from rego_desktop.exchange.container import read_header
+
+    try:
+        header = read_header(path)
+    except ExchangeError:
+        return registry  # refused with its reason by the verification itself
+    return keys_for_file(
+        registry, folder, header.site_code, header.site_key_fingerprint, header.created
+    )
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     registry = load_site_registry(args.site_keys)
     center = _center_key(args.key) if args.key else None
@@ -282,7 +322,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     refused = 0
     for path in args.files:
         try:
-            checked = verify_file(path, registry, center)
+            checked = verify_file(path, _keys_for(registry, args.site_keys, path), center)
         except ExchangeError as exc:
             refused += 1
             results.append(_refusal(path, exc))
@@ -333,7 +373,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
         for path in files:
             try:
                 result: MergeResult = merge_file(
-                    db, path, center, registry, allow_removals=args.allow_removals
+                    db,
+                    path,
+                    center,
+                    _keys_for(registry, args.site_keys, path),
+                    allow_removals=args.allow_removals,
                 )
             except ExchangeError as exc:
                 refused += 1
@@ -391,12 +435,19 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    if args.overdue_days < 0:
-        raise UsageError("--overdue-days must be 0 or more.")
+    for option in ("overdue_days", "set_overdue_days"):
+        value = getattr(args, option)
+        if value is not None and not 0 <= value <= MAX_OVERDUE_DAYS:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(f"{flag} must be between 0 and {MAX_OVERDUE_DAYS}.")
     with open_center_database(args.db) as db:
-        sites = site_status(db, overdue_days=args.overdue_days)
+        if args.set_overdue_days is not None and set_overdue_days(db, args.set_overdue_days):
+            print(f"The center's overdue period is now {args.set_overdue_days} days.")
+        period = args.overdue_days if args.overdue_days is not None else overdue_days(db)
+        sites = site_status(db, overdue_days=period)
+    args.overdue_days = period
     if args.json:
-        report = {"overdue_days": args.overdue_days, "sites": [s.to_json_object() for s in sites]}
+        report = {"overdue_days": period, "sites": [s.to_json_object() for s in sites]}
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
     if not sites:
@@ -594,7 +645,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_xlsx(args: argparse.Namespace) -> int:
     with open_center_database(args.db) as db:
-        report = write_pooled_workbook(db, args.out, overwrite=args.force)
+        report = write_pooled_workbook(db, args.out, overwrite=args.force, site=args.site)
     sheets = ", ".join(f"{name} {n}" for name, n in report.rows.items())
     print(f"Wrote {report.path} (rows per sheet: {sheets}).")
     return 0
@@ -606,6 +657,10 @@ def cmd_xlsx(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if not args_list:  # no command: the coordinating center's window
+        from rego_desktop.center_ui.app import run_center_gui  # Qt only here
+
+        return run_center_gui()
     args = parser.parse_args(args_list)
     if not hasattr(args, "run"):
         parser.print_help()

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, Final, cast
 
 from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +53,7 @@ from rego_desktop.center.models import (
     CenterPatientVersion,
     CenterSite,
 )
+from rego_desktop.center.queries import apply_responses
 from rego_desktop.exchange.container import (
     TransferHeader,
     open_transfer,
@@ -113,6 +114,8 @@ class MergeResult:
     """For ALREADY_MERGED: the newest sequence merged from the site since, if newer."""
     rolled_back_at: datetime | None = None
     """For ALREADY_MERGED: when ``rego-center rollback`` undid the package, if it did."""
+    broken_signatures: tuple[str, ...] = ()
+    """Subjects sent as signed whose content is not what was signed: counted unsigned."""
 
     def describe(self) -> str:
         if self.status is MergeStatus.ALREADY_MERGED:
@@ -139,6 +142,12 @@ class MergeResult:
         )
         if self.removed:
             text += " Removed at the site: " + ", ".join(self.removed) + "."
+        if self.broken_signatures:
+            text += (
+                " Signature BROKEN (changed after signing; counted as not signed): "
+                + ", ".join(self.broken_signatures)
+                + "."
+            )
         return text
 
     def to_json_object(self) -> dict[str, Any]:
@@ -157,6 +166,7 @@ class MergeResult:
             "updated": list(self.updated),
             "unchanged": self.unchanged,
             "removed": list(self.removed),
+            "broken_signatures": list(self.broken_signatures),
             "superseded_by": self.superseded_by,
             "rolled_back_at": None
             if self.rolled_back_at is None
@@ -411,47 +421,59 @@ def _merge(
     updated: list[str] = []
     unchanged = 0
     seen: set[str] = set()
-    changed: list[tuple[CenterPatient, DeidentifiedPatient]] = []
+    # Patients are written a batch at a time: the current versions of the batch's changed
+    # patients are kept with one query each for all of them (keep_versions), then rows,
+    # entries and analysis rows are bulk-inserted (_insert_entries).
+    pending: list[tuple[CenterPatient | None, DeidentifiedPatient, str]] = []
     entries = 0
+
+    def write_pending() -> None:
+        previous = [row for row, _patient, _content in pending if row is not None]
+        if previous:
+            keep_versions(session, previous, header.sequence, now)
+        changed: list[tuple[CenterPatient, DeidentifiedPatient]] = []
+        for known, patient, content in pending:
+            code = patient.subject_code
+            if known is None:
+                row = CenterPatient(
+                    uid=new_uid(),
+                    site_code=site_code,
+                    subject_code=code,
+                    first_merged_at=now,
+                )
+                session.add(row)
+                added.append(code)
+            else:
+                row = known
+                updated.append(code)
+            row.study_id = header.study_id
+            row.study_version = header.study_version
+            row.signed = patient.signed
+            row.first_dose_known = patient.first_dose_known
+            row.age = None if patient.age_at_first_dose is None else str(patient.age_at_first_dose)
+            row.content_sha256 = content
+            row.package_id = package_id
+            row.package_created_at = header.created
+            row.updated_at = now
+            changed.append((row, patient))
+        _insert_entries(session, changed)
+        pending.clear()
 
     for patient in reader.patients():
         code = patient.subject_code
         seen.add(code)
         content = patient_content_hash(patient)
         entries += patient.entry_count()
-        age = None if patient.age_at_first_dose is None else str(patient.age_at_first_dose)
         row = existing.get(code)
         if row is not None and row.content_sha256 == content:
             unchanged += 1
             row.package_id = package_id
             row.package_created_at = header.created
             continue
-        if row is None:
-            row = CenterPatient(
-                uid=new_uid(),
-                site_code=site_code,
-                subject_code=code,
-                first_merged_at=now,
-            )
-            session.add(row)
-            added.append(code)
-        else:
-            keep_versions(session, [row], header.sequence, now)
-            updated.append(code)
-        row.study_id = header.study_id
-        row.study_version = header.study_version
-        row.signed = patient.signed
-        row.first_dose_known = patient.first_dose_known
-        row.age = age
-        row.content_sha256 = content
-        row.package_id = package_id
-        row.package_created_at = header.created
-        row.updated_at = now
-        changed.append((row, patient))
-        if len(changed) >= _PATIENT_BATCH:
-            _insert_entries(session, changed)
-            changed.clear()
-    _insert_entries(session, changed)
+        pending.append((row, patient, content))
+        if len(pending) >= _PATIENT_BATCH:
+            write_pending()
+    write_pending()
 
     removed = sorted(set(existing) - seen)
     if removed and not allow_removals:
@@ -472,6 +494,8 @@ def _merge(
                 )
             )
 
+    # Issue 16: the site's answers and corrections to center queries (payload version 2).
+    apply_responses(session, site_code, reader.query_responses, package_sequence=header.sequence)
     site = session.get(CenterSite, site_code)
     if site is None:
         site = CenterSite(site_code=site_code, first_merged_at=now)
@@ -521,6 +545,7 @@ def _merge(
             "unchanged": unchanged,
             "removed": removed,
             "removals_allowed": allow_removals,
+            "broken_signatures": reader.broken_signatures,
         },
     )
     return MergeResult(
@@ -538,6 +563,7 @@ def _merge(
         updated=tuple(updated),
         unchanged=unchanged,
         removed=tuple(removed),
+        broken_signatures=tuple(reader.broken_signatures),
     )
 
 
@@ -625,13 +651,37 @@ def _insert_entries(
         for form_id, form_entries in patient.forms.items()
         for entry in form_entries
     ]
-    # A Core insert of the table: the rows are plain column values, so the ORM's bulk
-    # machinery (per-row bookkeeping) has nothing to add.
-    table_insert = insert(cast(Table, CenterEntry.__table__))
-    connection = session.connection()
-    for start in range(0, len(rows), _INSERT_BATCH):
-        connection.execute(table_insert, rows[start : start + _INSERT_BATCH])
+    bulk_insert(session, cast(Table, CenterEntry.__table__), rows)
     store_rows(session, changed)
+
+
+_COPY_COLUMNS: Final = 200_000
+"""Values per COPY statement (rows x columns), to bound the buffered data."""
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert plain column values (ints and text, every row with the same columns) in the
+    session's transaction: on PostgreSQL with COPY (psycopg), elsewhere with a Core
+    executemany in batches (the ORM's per-row bookkeeping has nothing to add)."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        columns = list(rows[0])
+        names = ", ".join(table.c[c].name for c in columns)
+        statement = f"COPY {table.name} ({names}) FROM STDIN"
+        per_copy = max(1, _COPY_COLUMNS // len(columns))
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            for start in range(0, len(rows), per_copy):
+                with cursor.copy(statement) as copy:
+                    for row in rows[start : start + per_copy]:
+                        copy.write_row([row[c] for c in columns])
+        return
+    statement_insert = insert(table)
+    for start in range(0, len(rows), _INSERT_BATCH):
+        connection.execute(statement_insert, rows[start : start + _INSERT_BATCH])
 
 
 def merge_files(

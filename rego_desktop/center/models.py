@@ -44,7 +44,9 @@ __all__ = [
     "CenterEntry",
     "CenterPackage",
     "CenterPatient",
+    "CenterPatientFacts",
     "CenterPatientVersion",
+    "CenterSetting",
     "CenterSite",
 ]
 
@@ -207,3 +209,30 @@ class CenterAnalysisRow(CenterBase):
     code: Mapped[str] = mapped_column(String(64))
     """The fingerprint of the code that computed it (``analysis.stored.code_fingerprint``)."""
     row_json: Mapped[str] = mapped_column(Text)
+
+
+class CenterPatientFacts(CenterBase):
+    """What the site status needs of a patient, computed once per content (status.py)."""
+
+    __tablename__ = "center_patient_facts"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("center_patients.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    """The patient's content hash the facts were computed from."""
+    code: Mapped[str] = mapped_column(String(64))
+    """The fingerprint of the code and study definition that computed them."""
+    screen_failed: Mapped[bool]
+    complete_forms: Mapped[str] = mapped_column(Text)
+    """JSON list of the form ids whose status is complete."""
+
+
+class CenterSetting(CenterBase):
+    """A setting of the center (e.g. the overdue period), changed with an audit entry."""
+
+    __tablename__ = "center_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -36,6 +36,7 @@ from rego_desktop.center.models import (
     CenterPatientVersion,
     CenterSite,
 )
+from rego_desktop.center.queries import withdraw_rolled_back_answers
 from rego_desktop.errors import RegoError
 from rego_desktop.models.base import utcnow
 
@@ -57,13 +58,22 @@ class RollbackResult:
     """Sequence numbers of the packages undone, newest first."""
     removed: tuple[str, ...]
     restored: tuple[str, ...]
+    reopened_queries: tuple[str, ...] = ()
+    """Queries answered by an undone package, re-opened (answer withdrawn by rollback)."""
 
     def describe(self) -> str:
         undone = ", ".join(str(s) for s in self.undone)
+        reopened = (
+            f" {len(self.reopened_queries)} answered quer"
+            f"{'y' if len(self.reopened_queries) == 1 else 'ies'} re-opened (answer withdrawn "
+            f"by rollback): {', '.join(self.reopened_queries)}."
+            if self.reopened_queries
+            else ""
+        )
         return (
             f"Site {self.site_code} is back at package {self.to_sequence}: undid package(s) "
             f"{undone}; {len(self.restored)} patient(s) restored, {len(self.removed)} removed. "
-            "The undone data are kept; the rollback is in the audit trail."
+            "The undone data are kept; the rollback is in the audit trail." + reopened
         )
 
     def to_json_object(self) -> dict[str, Any]:
@@ -73,6 +83,7 @@ class RollbackResult:
             "undone": list(self.undone),
             "restored": list(self.restored),
             "removed": list(self.removed),
+            "reopened_queries": list(self.reopened_queries),
         }
 
 
@@ -127,12 +138,16 @@ def rollback(db: CenterDatabase, site_code: str, to_sequence: int) -> RollbackRe
             .where(CenterPatient.site_code == site_code, CenterPatient.package_id.in_(undone_ids))
             .values(package_id=target.package_id, package_created_at=target.created_at)
         )
+        reopened = withdraw_rolled_back_answers(
+            session, site_code, [p.sequence for p in undo], to_sequence
+        )
         result = RollbackResult(
             site_code,
             to_sequence,
             tuple(p.sequence for p in undo),
             tuple(sorted(removed)),
             tuple(sorted(restored)),
+            tuple(reopened),
         )
         audit.append(
             session,

@@ -12,6 +12,11 @@ Severity (design.md section 3):
 - ``deviation``: a departure from the regorafenib label; the record saves and the user
   gives a reason.
 - ``warning``: allowed but doubtful or incomplete data.
+
+**Site-only rules** (:data:`SITE_ONLY_RULES`) need data that never leaves a site (the
+date of birth, calendar dates): the coordinating center, which runs the same catalogue
+on the pooled de-identified data to raise its queries (:mod:`rego_desktop.center.queries`),
+skips them.
 """
 
 from __future__ import annotations
@@ -31,10 +36,19 @@ class Rule:
     severity: Severity
     hard: bool
     description: str
+    site_only: bool = False
+    """Needs identifying data (see the module docstring): not run at the center."""
 
 
-def _rule(rule_id: str, severity: Severity, description: str, *, hard: bool = False) -> Rule:
-    return Rule(rule_id, severity, hard, description)
+def _rule(
+    rule_id: str,
+    severity: Severity,
+    description: str,
+    *,
+    hard: bool = False,
+    site_only: bool = False,
+) -> Rule:
+    return Rule(rule_id, severity, hard, description, site_only)
 
 
 _DOSING_DESCRIPTIONS: Final = {
@@ -75,8 +89,18 @@ _OWN: Final = (
     _rule("date.after_death", "error", "An event dated after the date of death.", hard=True),
     _rule("progression.after_death", "error",
           "A date of first progression after the date of death.", hard=True),
-    _rule("date.before_birth", "error", "A date before the date of birth.", hard=True),
-    _rule("date.future", "error", "A date after today.", hard=True),
+    _rule("date.before_birth", "error", "A date before the date of birth.", hard=True,
+          site_only=True),  # the date of birth stays at the site
+    _rule("date.future", "error", "A date after today.", hard=True,
+          site_only=True),  # the center has study days, not calendar dates
+    _rule("date.may_be_before_first_dose", "warning",
+          "A partial date that may lie before the first dose it must follow."),
+    _rule("date.may_be_after_first_dose", "warning",
+          "A partial date that may lie after the first dose it must precede."),
+    _rule("date.may_be_after_death", "warning",
+          "A date that may lie after the date of death (one of them is partial)."),
+    _rule("date.may_be_before_birth", "warning",
+          "A partial date that may lie before the date of birth.", site_only=True),
     _rule("ae.grade_above_max", "error",
           "A CTCAE grade above the highest grade of its term.", hard=True),
     _rule("form.required_missing", "warning", "A required item of a started form is empty."),
@@ -139,6 +163,8 @@ RULES: Final[dict[str, Rule]] = {
 
 HARD_RULES: Final = frozenset(rule.id for rule in RULES.values() if rule.hard)
 LABEL_RULES: Final = frozenset(rule.id for rule in RULES.values() if rule.severity == "deviation")
+SITE_ONLY_RULES: Final = frozenset(rule.id for rule in RULES.values() if rule.site_only)
+"""Rules the coordinating center cannot run on de-identified data."""
 
 
 def severity_rank(severity: Severity) -> int:

@@ -9,6 +9,7 @@ follow-up before the last recorded event, and treatment status contradicting a d
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from rego_desktop.checks.places import shown
 from rego_desktop.checks.run import Run
@@ -26,7 +27,9 @@ def check_survival(run: Run) -> None:
     study = data.definition
     survival = study.form("survival")
     status = data.survival_status
-    death = data.death_date
+    recorded = data.death_recorded  # complete or partial ("2024-03")
+    death = recorded.isoformat() if recorded is not None else None
+    death_days = (recorded,) if isinstance(recorded, dt.date) else ()
     status_text = (
         shown(study, survival, "status", status) if status is not None else Text("empty", "空")
     )
@@ -42,9 +45,11 @@ def check_survival(run: Run) -> None:
                 f"生存状态：已记录死亡日期（{death}），但生存状态为“{status_text.zh}”；"
                 "请将状态改为“死亡”或删除该日期。",
             ),
-            dates=(death,),
+            dates=death_days,
         )
-    died = death if status == "dead" else None
+    died: Died | None = None
+    if status == "dead" and (death is not None or data.death_unknown):
+        died = Died(death or "an unknown date", death_days)
     _check_progression_against_assessments(run)
     _check_treatment_status(run, died, status_text)
     if status in ("alive", "lost"):
@@ -100,7 +105,20 @@ def _check_progression_against_assessments(run: Run) -> None:
         )
 
 
-def _check_treatment_status(run: Run, died: dt.date | None, status_text: Text) -> None:
+@dataclass(frozen=True, slots=True)
+class Died:
+    """A recorded death: its date as the chart gives it ("2024-03-15", "2024-03" or
+    "an unknown date"), and the complete day when there is one."""
+
+    shown: str
+    days: tuple[dt.date, ...]
+
+    @property
+    def shown_zh(self) -> str:
+        return "死亡日期不详" if not self.days and " " in self.shown else self.shown
+
+
+def _check_treatment_status(run: Run, died: Died | None, status_text: Text) -> None:
     data = run.data
     treatment = data.single("treatment")
     if treatment.get("discontinuation_reason") == "death" and died is None:
@@ -122,12 +140,12 @@ def _check_treatment_status(run: Run, died: dt.date | None, status_text: Text) -
             SINGLE,
             "treatment_status",
             Text(
-                f"Regorafenib treatment: the status is Ongoing, but the patient died on {died}; "
-                "record the discontinuation and the date of the last dose.",
-                f"瑞戈非尼治疗：治疗状态为“仍在用药”，但患者已于 {died} 死亡；"
+                f"Regorafenib treatment: the status is Ongoing, but the patient died on "
+                f"{died.shown}; record the discontinuation and the date of the last dose.",
+                f"瑞戈非尼治疗：治疗状态为“仍在用药”，但患者已死亡（{died.shown_zh}）；"
                 "请记录停药及末次给药日期。",
             ),
-            dates=(died,),
+            dates=died.days,
         )
 
 

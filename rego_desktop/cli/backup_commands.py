@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,10 @@ from rego_desktop.backup.catalog import (
     list_backups,
 )
 from rego_desktop.cli.common import PASSWORD_ENV, database_arg, resolve_user, secret, user_arg
-from rego_desktop.errors import UsageError
+from rego_desktop.errors import StudyFileError, UsageError
+
+BACKUP_PASSWORD_ENV = "REGO_BACKUP_PASSWORD"
+"""The user's password as it was in the backup, when it has changed since (optional)."""
 
 
 def register(sub: Any) -> None:
@@ -48,10 +52,13 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "restore",
         help="replace a study database with a checked backup",
-        description="Check the backup (checksum, SQLite integrity, it opens with your user "
-        "name and password, the audit trail verifies, every record decrypts) and only "
-        "then replace the study database with it. The replaced file is kept beside it, "
-        "renamed NAME.replaced-DATE. Close rego-desktop first.",
+        description="Restoring is for administrators of the current study: your user name "
+        f"and password (${PASSWORD_ENV}) are checked against the study database first. Then "
+        "the backup is checked (checksum, SQLite integrity, it opens with your password as "
+        f"it was then - set ${BACKUP_PASSWORD_ENV} if it has changed since - the audit "
+        "trail verifies, every record decrypts) and only then replaces the study database. "
+        "Both studies record the restore in their audit trails. The replaced file is kept "
+        "beside it, renamed NAME.replaced-DATE. Close rego-desktop first.",
     )
     database_arg(p, must_exist=False)
     p.add_argument(
@@ -125,8 +132,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     backup: Path = args.backup
     if not backup.exists():
         raise UsageError(f"There is no backup file {backup}.")
-    username = resolve_user(backup, args.user)
-    password = secret(PASSWORD_ENV, f"Password for {username} (as it was in the backup): ")
+    try:  # the user of the current study; of the backup when there is none (or damaged)
+        username = resolve_user(db if not args.check else backup, args.user)
+    except StudyFileError:
+        username = resolve_user(backup, args.user)
+    password = secret(PASSWORD_ENV, f"Password for {username}: ")
+    backup_password = os.environ.get(BACKUP_PASSWORD_ENV) or None
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():
@@ -135,9 +146,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         if args.check:
             work_dir = db.parent if db.parent.is_dir() else None
-            checked = check_backup(backup, username, password, work_dir=work_dir, progress=progress)
+            checked = check_backup(
+                backup, username, backup_password or password, work_dir=work_dir, progress=progress
+            )
         else:
-            result = restore_backup(backup, db, username, password, progress=progress)
+            result = restore_backup(
+                backup,
+                db,
+                username,
+                password,
+                backup_password=backup_password,
+                progress=progress,
+            )
             checked = result.check
     finally:
         if sys.stderr.isatty():

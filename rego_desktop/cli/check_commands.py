@@ -6,7 +6,9 @@ and prints every finding not yet closed, grouped by subject: status "open" (to b
 corrected or answered) or "answered" (waiting for a reviewer). ``--all`` adds the
 closed ones. ``--json`` prints a list of objects (subject, form, item, field, rule,
 severity, message, status, ...). Exit code 0 whatever is found: findings are work to
-do, not a failure of the command.
+do, not a failure of the command. A patient with a damaged stored record is skipped,
+the others are checked, and the command ends with exit code 1 naming the damaged
+patient, form and entry and the newest backup.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rego_desktop.cli.common import database_arg, open_from_args, user_arg
+from rego_desktop.services.damage import DamagedRecord, carry_on, skipped_report
 from rego_desktop.services.queries import (
     STATUSES,
     QueryRow,
@@ -25,6 +28,8 @@ from rego_desktop.services.queries import (
     QueryStatus,
     SyncResult,
 )
+from rego_desktop.services.signatures import SignatureService
+from rego_desktop.store.study import OpenStudy
 
 UNRESOLVED: tuple[QueryStatus, ...] = ("open", "answered")
 SEVERITY_WORD = {"error": "ERROR", "deviation": "DEVIATION", "warning": "warning"}
@@ -52,25 +57,39 @@ def register(sub: Any) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     study = open_from_args(args)
-    try:
-        service = QueryService(study)
-        if args.subject:
-            subject = args.subject.strip().upper()
-            result = service.sync(subject)
-        else:
-            subject = None
-            progress = _progress if sys.stderr.isatty() and not args.json else None
-            result = service.sync_all(progress)
-            if progress is not None:
-                print(file=sys.stderr)
-        statuses: tuple[QueryStatus, ...] | None = None if args.all else UNRESOLVED
-        rows = service.list(subject, statuses, severity=args.severity)
-    finally:
-        study.close()
+    with carry_on() as skipped:
+        try:
+            return _check(args, study, skipped)
+        finally:
+            study.close()
+
+
+def _check(args: argparse.Namespace, study: OpenStudy, skipped: list[DamagedRecord]) -> int:
+    service = QueryService(study)
+    if args.subject:
+        subject = args.subject.strip().upper()
+        result = service.sync(subject)
+    else:
+        subject = None
+        progress = _progress if sys.stderr.isatty() and not args.json else None
+        result = service.sync_all(progress)
+        if progress is not None:
+            print(file=sys.stderr)
+    statuses: tuple[QueryStatus, ...] | None = None if args.all else UNRESOLVED
+    rows = service.list(subject, statuses, severity=args.severity)
+    broken = [c for c in SignatureService(study).broken() if subject in (None, c)]
     if args.json:
         print(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=2))
     else:
         print_text(rows, result)
+    for code in broken:  # on stderr with --json, so the JSON list stays as it is
+        print(
+            f"Signature BROKEN: {code} (the casebook was changed after it was signed).",
+            file=sys.stderr if args.json else sys.stdout,
+        )
+    if skipped:
+        print(f"rego-desktop: error: {skipped_report(skipped)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -11,6 +11,7 @@ from rego_desktop.errors import UsageError
 from rego_desktop.exchange.export import export_transfer, preview_export
 from rego_desktop.exchange.keys import load_center_public_key
 from rego_desktop.exchange.site_keys import export_site_public_key
+from rego_desktop.services.damage import DamagedRecord
 
 
 def register(sub: Any) -> None:
@@ -86,13 +87,16 @@ def cmd_export(args: argparse.Namespace) -> int:
             for line in preview_export(study).lines():
                 print(line)
             return 0
-        result = export_transfer(
-            study,
-            center,
-            args.out,
-            overwrite=args.force,
-            sequence_at_least=args.sequence_at_least,
-        )
+        try:
+            result = export_transfer(
+                study,
+                center,
+                args.out,
+                overwrite=args.force,
+                sequence_at_least=args.sequence_at_least,
+            )
+        except DamagedRecord as exc:
+            raise exc.refusing_transfer() from None
     finally:
         study.close()
     for line in result.preview.lines():

@@ -15,6 +15,7 @@ from rego_desktop.cli import (
     cdisc_commands,
     check_commands,
     exchange_commands,
+    query_commands,
     report_commands,
     study_commands,
     summary_commands,
@@ -31,6 +32,7 @@ COMMAND_MODULES = (
     report_commands,
     backup_commands,
     cdisc_commands,
+    query_commands,  # issue 16
 )
 
 

@@ -1,10 +1,15 @@
 """Subcommands for PDF summaries and Excel workbooks: ``pdf``, ``xlsx``, ``template``, ``import``.
 
 - ``pdf --db FILE --subject CODE --out FILE.pdf`` (or ``--all --out DIR``): per-patient
-  summaries; ``--language en|zh``; ``--deidentified`` leaves out name, record number
-  and free text.
-- ``xlsx --db FILE --out FILE.xlsx``: de-identified listings, data dictionary, queries,
-  ADTTE and ADRS.
+  summaries; ``--language en|zh``; ``--deidentified``: the patient as the transfer file
+  carries them (no name, record number, birth date or free text, dates as study days,
+  ages of 90 or more as "90+").
+- ``xlsx --db FILE --out FILE.xlsx [--deidentified]``: listings, data dictionary,
+  queries, ADTTE and ADRS; the site copy keeps calendar dates (and says so), the
+  ``--deidentified`` one is de-identified as the transfer file is.
+- ``pdf --all`` and ``xlsx`` skip a patient with a damaged stored record, write the
+  others, and exit 1 at the end naming the damaged patient, form and entry and the
+  newest backup.
 - ``template --out FILE.xlsx``: the data-entry template (no study needed).
 - ``import --db FILE FILE.xlsx``: patients abstracted in the template, all or nothing.
   Exit 1 with every refused cell (sheet, row, column, reason) if anything is refused;
@@ -23,8 +28,13 @@ from typing import Any
 from rego_desktop.cli.common import database_arg, open_from_args, user_arg
 from rego_desktop.errors import UsageError
 from rego_desktop.files import check_output_file, output_folder
+from rego_desktop.services.damage import carry_on, skipped_report
 
 LANGUAGES = ("en", "zh")
+SITE_COPY_NOTE = (
+    "calendar dates and exact ages are kept (no names, record numbers, birth dates or free "
+    "text); keep it at the site, and use --deidentified for anything that leaves it"
+)
 
 
 def register(sub: Any) -> None:
@@ -50,17 +60,29 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--deidentified",
         action="store_true",
-        help="leave out name, record number and free text",
+        help="de-identified as the transfer file: no name, record number, birth date or "
+        'free text, dates as study days, ages of 90 or more as "90+"',
     )
     p.set_defaults(run=cmd_pdf)
 
     p = sub.add_parser(
         "xlsx",
-        help="de-identified Excel workbook: listings, dictionary, queries, ADTTE, ADRS",
+        help="Excel workbook: listings, dictionary, queries, ADTTE, ADRS (site copy with "
+        "dates, or --deidentified)",
+        description="Write the study workbook. Without --deidentified it is a SITE COPY: "
+        "no names, record numbers, birth dates or free text, but calendar dates and exact "
+        "ages are kept, so it stays at the site. With --deidentified every patient is "
+        "de-identified as in the transfer file (dates as study days, ages of 90 or more "
+        'as "90+").',
     )
     database_arg(p)
     user_arg(p)
     p.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
+    p.add_argument(
+        "--deidentified",
+        action="store_true",
+        help='de-identified as the transfer file: dates as study days, ages 90+ as "90+"',
+    )
     p.set_defaults(run=cmd_xlsx)
 
     p = sub.add_parser("template", help="Excel data-entry template for the import command")
@@ -115,9 +137,13 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     try:
         started = time.perf_counter()
         if args.all:
-            written = write_all(study, out, options, progress=_progress("PDF"))
+            with carry_on() as skipped:
+                written = write_all(study, out, options, progress=_progress("PDF"))
             seconds = time.perf_counter() - started
             print(f"Wrote {len(written)} PDF summaries to {out} in {seconds:.1f} s.")
+            if skipped:
+                print(f"rego-desktop: error: {skipped_report(skipped)}", file=sys.stderr)
+                return 1
         else:
             code = args.subject.strip().upper()
             output_folder(out.parent, "the PDF summary", "PDF 摘要")
@@ -132,16 +158,29 @@ def cmd_xlsx(args: argparse.Namespace) -> int:
     from rego_desktop.workbooks.export import export_workbook
 
     path = check_output_file(_xlsx_path(args.out), "the workbook", "工作簿")
+    deidentified: bool = args.deidentified
+    if not deidentified:
+        print(f"Writing a site copy: {SITE_COPY_NOTE}", file=sys.stderr)
     study = open_from_args(args)
     try:
-        report = export_workbook(study, path, progress=_progress("patients"))
+        with carry_on() as skipped:
+            report = export_workbook(
+                study, path, progress=_progress("patients"), deidentified=deidentified
+            )
     finally:
         study.close()
-    print(
-        f"Wrote {path}: {report.patients} patients, "
-        f"{sum(n for name, n in report.rows.items() if name not in ('README',))} rows "
-        "(de-identified: no names, record numbers, birth dates or free text)."
-    )
+    rows = sum(n for name, n in report.rows.items() if name not in ("README",))
+    if deidentified:
+        what = (
+            "de-identified as the transfer file: no names, record numbers, birth dates or "
+            'free text, dates as study days, ages of 90 or more as "90+"'
+        )
+    else:
+        what = f"SITE COPY, not de-identified: {SITE_COPY_NOTE}"
+    print(f"Wrote {path}: {report.patients} patients, {rows} rows ({what}).")
+    if skipped:
+        print(f"rego-desktop: error: {skipped_report(skipped)}", file=sys.stderr)
+        return 1
     return 0
 
 

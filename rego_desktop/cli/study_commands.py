@@ -10,17 +10,19 @@ from typing import Any
 
 from rego_desktop.audit import trail
 from rego_desktop.auth.roles import Role
+from rego_desktop.authority.report import authority_report
 from rego_desktop.cli.common import (
     PASSWORD_ENV,
     database_arg,
     new_secret,
     open_from_args,
+    resolve_user,
     secret,
     user_arg,
 )
 from rego_desktop.errors import UsageError
 from rego_desktop.services.users import UserService
-from rego_desktop.store.opening import create_study, recover_access
+from rego_desktop.store.opening import create_study, open_study, recover_access
 
 RECOVERY_NOTICE = """\
 RECOVERY KEY (shown once; print it and keep it locked away from the computer):
@@ -141,8 +143,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    study = open_from_args(args)
+    if args.verify:  # opens a study with altered authority rows too, read-only, to list them
+        username = resolve_user(args.db, getattr(args, "user", None))
+        password = secret(PASSWORD_ENV, f"Password for {username}: ")
+        study = open_study(args.db, username, password, allow_altered=True)
+    else:
+        study = open_from_args(args)
     try:
+        if args.verify:
+            report = authority_report(study)
         with study.reading() as session:
             if args.verify:
                 count, problems = trail.verify(session, study.keyring)
@@ -151,19 +160,24 @@ def cmd_audit(args: argparse.Namespace) -> int:
                         json.dumps(
                             {
                                 "entries": count,
-                                "intact": not problems,
+                                "intact": not problems and report.intact,
                                 "problems": [p.__dict__ for p in problems],
+                                **report.to_json_object(),
                             },
                             indent=2,
                         )
                     )
-                elif problems:
-                    print(f"Audit trail BROKEN ({len(problems)} problem(s) in {count} entries):")
-                    for problem in problems:
-                        print(f"  {problem.message}")
                 else:
-                    print(f"Audit trail intact: {count} entries, chain verified.")
-                return 1 if problems else 0
+                    if problems:
+                        print(
+                            f"Audit trail BROKEN ({len(problems)} problem(s) in {count} entries):"
+                        )
+                        for problem in problems:
+                            print(f"  {problem.message}")
+                    else:
+                        print(f"Audit trail intact: {count} entries, chain verified.")
+                    print("\n".join(report.lines()))
+                return 1 if problems or not report.intact else 0
             records = trail.read(session, study.keyring, study.info.db_uid, args.subject)
     finally:
         study.close()

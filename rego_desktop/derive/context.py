@@ -25,10 +25,12 @@ from rego_desktop.rules.dosing import (
     DosingSummary,
     check_dosing,
 )
+from rego_desktop.rules.imputation import Imputed, impute_death
 from rego_desktop.rules.response import BestResponse, ResponseAssessment, best_overall_response
 from rego_desktop.rules.time_to_event import Endpoints, SurvivalDates, time_to_events
+from rego_desktop.study.dates import DatePeriod, PartialDate, Period
 from rego_desktop.study.schema import Field, Form
-from rego_desktop.study.values import Quantity, Value
+from rego_desktop.study.values import Missing, Quantity, Value
 
 SINGLE = ""  # item uid of a non-repeating form's record (as stored)
 DRAFT = "draft"  # item uid given to a new, unsaved entry of a repeating form
@@ -192,8 +194,57 @@ class PatientData:
 
     @cached_property
     def death_date(self) -> dt.date | None:
-        """The recorded date of death, whatever the status says (checks compare them)."""
+        """The recorded date of death when complete, whatever the status says (checks
+        compare them); see :attr:`death` for the date derivations use."""
         return self.date("survival", "death_date")
+
+    @cached_property
+    def death_recorded(self) -> dt.date | Period | None:
+        """The date of death as the chart gives it: complete, partial (at the center: the
+        period of study days it may lie in) or not at all."""
+        value = self.value("survival", "death_date")
+        return value if isinstance(value, dt.date | PartialDate | DatePeriod) else None
+
+    @cached_property
+    def alive_dates(self) -> tuple[dt.date, ...]:
+        """Dates the records show the patient alive (first dose, last follow-up, cycles,
+        dose changes, last dose, assessments, progression), sorted."""
+        dates: list[dt.date | None] = [
+            self.first_dose,
+            self.last_follow_up,
+            self.date("treatment", "last_dose_date"),
+            self.last_assessment,
+            self.date("progression", "progression_date"),
+        ]
+        for entry in self.items("cycles"):
+            dates += [as_date(entry.get("start_date")), as_date(entry.get("dosing_end_date"))]
+        dates += [as_date(entry.get("change_date")) for entry in self.items("dose_changes")]
+        return tuple(sorted(d for d in dates if d is not None))
+
+    @cached_property
+    def last_known_alive(self) -> dt.date | None:
+        return self.alive_dates[-1] if self.alive_dates else None
+
+    @cached_property
+    def death(self) -> Imputed | None:
+        """The date of death derivations use, imputed when the chart lacks the day or
+        month (:func:`~rego_desktop.rules.imputation.impute_death`), with its flag. The
+        anchor is the last date known alive that can precede the death (a date after
+        the death's period contradicts it; the checks report that, it moves nothing)."""
+        recorded = self.death_recorded
+        if recorded is None:
+            return None
+        if isinstance(recorded, dt.date):
+            return Imputed(recorded)
+        before = [d for d in self.alive_dates if d <= recorded.last]
+        return impute_death(recorded, last_alive=before[-1] if before else None)
+
+    @cached_property
+    def death_unknown(self) -> bool:
+        """Died, and the chart gives no date of death at all (``UNK``)."""
+        return self.survival_status == "dead" and isinstance(
+            self.value("survival", "death_date"), Missing
+        )
 
     @cached_property
     def last_follow_up(self) -> dt.date | None:
@@ -297,12 +348,16 @@ class PatientData:
 
     @cached_property
     def survival_dates(self) -> SurvivalDates:
+        dead = self.survival_status == "dead"
+        death = self.death if dead else None
         return SurvivalDates(
             first_dose=self.first_dose,
-            death=self.death_date if self.survival_status == "dead" else None,
+            death=death.date if death is not None else None,
             progression=self.progression_date,
             last_follow_up=self.last_follow_up,
             last_assessment=self.last_assessment,
+            death_flag=death.flag if death is not None else "",
+            death_unknown=self.death_unknown,
         )
 
     @cached_property

@@ -30,8 +30,17 @@ from rego_desktop.derive.context import (
 )
 from rego_desktop.rules import scores
 from rego_desktop.rules.dates import age_at, duration_days
-from rego_desktop.rules.derived import Computed, Derived, NotComputable
-from rego_desktop.study.schema import FieldType, Form
+from rego_desktop.rules.derived import Computed, Derived, NotComputable, Recorded
+from rego_desktop.study.dates import PartialDate
+from rego_desktop.study.schema import FieldType, Form, MissingReason
+from rego_desktop.study.values import Missing
+
+# How a recorded reason reads after the item's label ("Albumin not done").
+MISSING_PHRASES: dict[MissingReason, str] = {
+    MissingReason.NOT_DONE: "not done",
+    MissingReason.UNKNOWN: "unknown",
+    MissingReason.NOT_APPLICABLE: "not applicable",
+}
 
 DerivedValue: TypeAlias = int | float | str
 DerivedResult: TypeAlias = Derived[DerivedValue]
@@ -52,8 +61,24 @@ def _label(form: Form, field_id: str) -> str:
     return form.field(field_id).label.en if form.has_field(field_id) else field_id
 
 
-def _missing(form: Form, values: Mapping[str, object], *field_ids: str) -> tuple[str, ...]:
-    return tuple(_label(form, f) for f in field_ids if values.get(f) is None)
+def _absent(form: Form, field_id: str, raw: object = None) -> str:
+    """An absent input by its label, with the chart's reason when one was recorded."""
+    label = _label(form, field_id)
+    if isinstance(raw, Missing):
+        return Recorded(f"{label} {MISSING_PHRASES[raw.reason]}")
+    if isinstance(raw, PartialDate):
+        return Recorded(f"{label} known only as {raw.isoformat()}")
+    return label
+
+
+def _missing(
+    form: Form, values: Mapping[str, object], *field_ids: str, entry: Entry | None = None
+) -> tuple[str, ...]:
+    return tuple(
+        _absent(form, f, entry.get(f) if entry is not None else None)
+        for f in field_ids
+        if values.get(f) is None
+    )
 
 
 def widen(result: Derived[int] | Derived[float] | Derived[str]) -> DerivedResult:
@@ -75,7 +100,7 @@ def _all(result: DerivedResult, *field_ids: str) -> dict[str, DerivedResult]:
 def _bmi(data: PatientData, form: Form, entry: Entry) -> dict[str, DerivedResult]:
     weight = canonical(form.field("weight"), entry.get("weight"))
     height = canonical(form.field("height"), entry.get("height"))
-    missing = _missing(form, {"weight": weight, "height": height}, "weight", "height")
+    missing = _missing(form, {"weight": weight, "height": height}, "weight", "height", entry=entry)
     if missing:
         return {"bmi": NotComputable(missing)}
     assert weight is not None
@@ -95,12 +120,15 @@ def _liver_inputs(
 
 
 def _lab_missing(
-    form: Form, bilirubin: tuple[float | None, str | None], albumin: tuple[float | None, str | None]
+    form: Form,
+    entry: Entry,
+    bilirubin: tuple[float | None, str | None],
+    albumin: tuple[float | None, str | None],
 ) -> list[str]:
     missing: list[str] = []
     for field_id, (amount, unit) in (("bilirubin", bilirubin), ("albumin", albumin)):
         if amount is None:
-            missing.append(_label(form, field_id))
+            missing.append(_absent(form, field_id, entry.get(field_id)))
         elif unit is None:
             missing.append(f"unit of {_label(form, field_id)}")
     return missing
@@ -112,9 +140,9 @@ def _child_pugh(data: PatientData, form: Form, entry: Entry) -> dict[str, Derive
     inr = canonical(form.field("inr"), entry.get("inr"))
     ascites = entry.get("ascites")
     enceph = entry.get("encephalopathy")
-    missing = _lab_missing(form, (bili, bili_unit), (alb, alb_unit))
+    missing = _lab_missing(form, entry, (bili, bili_unit), (alb, alb_unit))
     others = {"inr": inr, "ascites": ascites, "encephalopathy": enceph}
-    missing += _missing(form, others, *others)
+    missing += _missing(form, others, *others, entry=entry)
     fields = ("child_pugh_score", "child_pugh_class")
     if missing:
         return _all(NotComputable(tuple(missing)), *fields)
@@ -133,7 +161,7 @@ def _child_pugh(data: PatientData, form: Form, entry: Entry) -> dict[str, Derive
 @derivation("albi")
 def _albi(data: PatientData, form: Form, entry: Entry) -> dict[str, DerivedResult]:
     (bili, bili_unit), (alb, alb_unit) = _liver_inputs(form, entry)
-    missing = _lab_missing(form, (bili, bili_unit), (alb, alb_unit))
+    missing = _lab_missing(form, entry, (bili, bili_unit), (alb, alb_unit))
     fields = ("albi_score", "albi_grade")
     if missing:
         return _all(NotComputable(tuple(missing)), *fields)
@@ -175,7 +203,9 @@ def _age(data: PatientData, form: Form, entry: Entry) -> dict[str, DerivedResult
 def _duration(data: PatientData, form: Form, entry: Entry) -> dict[str, DerivedResult]:
     start, end = as_date(entry.get("start_date")), as_date(entry.get("end_date"))
     if start is None or end is None:
-        missing = _missing(form, {"start_date": start, "end_date": end}, "start_date", "end_date")
+        missing = _missing(
+            form, {"start_date": start, "end_date": end}, "start_date", "end_date", entry=entry
+        )
         return {"duration_days": NotComputable(missing)}
     if end < start:
         return {"duration_days": NotComputable(("an end date on or after the start date",))}

@@ -189,7 +189,7 @@ def write_file_atomically(
     try:
         files.write_file_atomically(path, produce, overwrite=overwrite, private=private, what=what)
     except OutputFileError as exc:
-        raise ExchangeWriteError(str(exc), exc.path) from exc
+        raise ExchangeWriteError(str(exc), exc.path, zh=exc.message_zh) from exc
 
 
 def read_small_file(path: PathLike, limit: int) -> bytes | None:

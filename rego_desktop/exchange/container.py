@@ -40,18 +40,13 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from rego_desktop.exchange._common import (
-    JsonFormatError,
     PathLike,
     Rng,
     canonical_json,
-    check_site_code,
     check_study_token,
     describe_source,
     format_timestamp,
-    is_lower_hex,
-    load_json_object,
     normalize_created,
-    parse_timestamp,
     random_bytes,
     write_file_atomically,
 )
@@ -60,8 +55,8 @@ from rego_desktop.exchange.errors import (
     TransferFileError,
     TransferProblem,
 )
+from rego_desktop.exchange.header_fields import HeaderFields
 from rego_desktop.exchange.keys import (
-    FINGERPRINT_RE,
     CenterPrivateKey,
     CenterPublicKey,
     SitePublicKey,
@@ -171,50 +166,11 @@ class TransferHeader:
 
 def _parse_header(raw: bytes) -> TransferHeader:
     """Decode and validate header JSON; raises _BadHeader with a short explanation."""
-    if any(b < 0x20 or b > 0x7E for b in raw):
-        raise _BadHeader("the header contains characters that are not allowed")
-    try:
-        obj = load_json_object(raw)
-    except JsonFormatError as exc:
-        raise _BadHeader(f"the header is not valid: {exc}") from None
-    if obj.keys() != _HEADER_FIELDS:
-        raise _BadHeader("the header does not have the expected fields")
-
-    def integer(name: str, low: int, high: int) -> int:
-        value = obj[name]
-        if type(value) is not int or not low <= value <= high:
-            raise _BadHeader(f"the header field {name!r} is out of range")
-        return value
-
-    def string(name: str) -> str:
-        value = obj[name]
-        if not isinstance(value, str):
-            raise _BadHeader(f"the header field {name!r} is not a text")
-        return value
-
-    def fingerprint(name: str) -> str:
-        value = string(name)
-        if FINGERPRINT_RE.fullmatch(value) is None:
-            raise _BadHeader(f"the header field {name!r} is not a key fingerprint")
-        return value
-
-    try:
-        site_code = check_site_code(string("site_code"))
-        study_id = check_study_token(string("study_id"), "study id")
-        study_version = check_study_token(string("study_version"), "study version")
-    except InvalidExchangeParameter as exc:
-        raise _BadHeader(exc.message) from None
-    try:
-        package_id = uuid.UUID(string("package_id"))
-    except ValueError:
-        raise _BadHeader("the package id is not a UUID") from None
-    try:
-        created = parse_timestamp(string("created"))
-    except ValueError:
-        raise _BadHeader("the creation time is not valid") from None
-    ephemeral = string("ephemeral_public_key")
-    if not is_lower_hex(ephemeral, 32):
-        raise _BadHeader("the ephemeral public key is not valid")
+    fields = HeaderFields(raw, _HEADER_FIELDS, _BadHeader)
+    integer, fingerprint = fields.integer, fields.fingerprint
+    site_code, study_id, study_version = fields.site_and_study()
+    package_id = fields.uuid("package_id", "package id")
+    created = fields.created()
     header = TransferHeader(
         site_code=site_code,
         package_id=package_id,
@@ -225,7 +181,7 @@ def _parse_header(raw: bytes) -> TransferHeader:
         site_key_fingerprint=fingerprint("site_key_fingerprint"),
         recipient_fingerprint=fingerprint("recipient_fingerprint"),
         chunk_size=integer("chunk_size", MIN_CHUNK_SIZE, MAX_CHUNK_SIZE),
-        ephemeral_public_key=bytes.fromhex(ephemeral),
+        ephemeral_public_key=fields.ephemeral_key(),
         format_version=integer("format_version", FORMAT_VERSION, FORMAT_VERSION),
     )
     if header.encode() != raw:

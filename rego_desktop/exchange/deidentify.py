@@ -35,9 +35,10 @@ from enum import StrEnum
 from typing import Any, Final
 
 from rego_desktop.casebook import Casebook
-from rego_desktop.rules.dates import age_at, study_day
+from rego_desktop.exchange.study_days import date_json
+from rego_desktop.rules.dates import age_at
 from rego_desktop.study.schema import Field, FieldType, Form, StudyDefinition
-from rego_desktop.study.values import to_json
+from rego_desktop.study.values import Value, to_json
 
 __all__ = [
     "AGE_GROUP_TOP",
@@ -95,6 +96,12 @@ class ExportPolicy:
     def field(self, form_id: str, field_id: str) -> Field | None:
         """The exported field, or None if the form or field is not exported."""
         return self.index.get(form_id, {}).get(field_id)
+
+    def removes(self, form_id: str, field_id: str | None = None) -> bool:
+        """Whether the form (or its field) stays at the site: identifying or free text."""
+        if form_id in self.removed_forms:
+            return True
+        return field_id is not None and field_id in self.removed_fields.get(form_id, {})
 
 
 def _field_removal(form: Form, f: Field) -> Removal | None:
@@ -236,10 +243,9 @@ class DatasetTally:
         return tuple(items)
 
 
-def _date_json(value: object, first_dose: dt.date | None) -> int | None:
-    if not isinstance(value, dt.date) or first_dose is None:
-        return None
-    return study_day(value, first_dose)
+def _date_json(value: Value, first_dose: dt.date | None) -> Any:
+    """A date field's value as study days (:mod:`rego_desktop.exchange.study_days`)."""
+    return date_json(value, first_dose)
 
 
 def deidentify_casebook(

@@ -85,8 +85,8 @@ class WrongPassphrase(KeyFileError):
 class ExchangeWriteError(ExchangeError):
     """A key or transfer file could not be written (disk full, read-only, removed)."""
 
-    def __init__(self, message: str, path: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, path: str | None = None, *, zh: str | None = None) -> None:
+        super().__init__(message, zh=zh)
         self.path = path
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from rego_desktop.audit import trail
 from rego_desktop.auth.roles import Permission
+from rego_desktop.authority.digests import signed_transfer_digests
 from rego_desktop.exchange.container import MAX_SEQUENCE, TransferHeader, write_transfer_file
 from rego_desktop.exchange.deidentify import (
     AGE_GROUP_TOP,
@@ -38,6 +39,7 @@ from rego_desktop.exchange.payload import Manifest, payload_lines
 from rego_desktop.exchange.site_keys import current_site_key_row, ensure_site_key
 from rego_desktop.models import Patient, utcnow
 from rego_desktop.models.site_keys import TransferExport
+from rego_desktop.services.center_queries import center_query_responses
 from rego_desktop.services.patients import load_casebook
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Label, StudyDefinition
@@ -301,7 +303,13 @@ def export_transfer(
             )
             header = write_transfer_file(
                 path,
-                payload_lines(manifest, patients),
+                payload_lines(
+                    manifest,
+                    patients,
+                    signed_transfer_digests(session),
+                    # Issue 16: answers and corrections to the center's queries.
+                    center_query_responses(study, session),
+                ),
                 site_key=key,
                 recipient=center,
                 study_id=study.definition.id,

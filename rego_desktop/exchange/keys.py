@@ -6,6 +6,13 @@
 * Each **site** has an Ed25519 signing key. Its raw 32-byte private key is stored by the
   site database (which encrypts it itself); its public key file is sent to the center,
   which registers it after the fingerprint has been confirmed by telephone.
+* Beside it each site has an **X25519 key** to which the center encrypts query files.
+  It is derived from the signing key's seed (HKDF-SHA256, domain-separated), so no new
+  secret has to be stored, and its public half travels in the site public key file
+  (version 2) with an Ed25519 signature by the site's signing key over it: the
+  fingerprint confirmed by telephone (of the signing key, unchanged) thereby covers the
+  encryption key too. Version 1 site key files (signing key only) remain valid for
+  verifying transfer files.
 * A **fingerprint** is SHA-256 over a domain-separated encoding of the public key(s),
   first 25 bytes (200 bits), written as 40 Crockford base-32 characters in 8 groups of
   5, e.g. ``7DQ0M-X4T9C-...``. The alphabet has no I, L, O or U, so it can be read aloud.
@@ -25,13 +32,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, Final
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from rego_desktop.exchange._common import (
@@ -63,6 +72,7 @@ __all__ = [
     "KEY_FILE_VERSION",
     "SCRYPT_N",
     "SITE_PUBLIC_KEY_FORMAT",
+    "SITE_PUBLIC_KEY_VERSION",
     "CenterPrivateKey",
     "CenterPublicKey",
     "SitePublicKey",
@@ -92,6 +102,10 @@ CENTER_PUBLIC_KEY_FORMAT: Final = "rego-center-public-key"
 CENTER_PRIVATE_KEY_FORMAT: Final = "rego-center-private-key"
 SITE_PUBLIC_KEY_FORMAT: Final = "rego-site-public-key"
 KEY_FILE_VERSION: Final = 1
+SITE_PUBLIC_KEY_VERSION: Final = 2
+"""Site public key files: version 2 adds the X25519 key (version 1 files are still read)."""
+SITE_X25519_INFO: Final = b"rego-site-x25519-v1\x00"
+SITE_X25519_SIGNATURE_CONTEXT: Final = b"rego-site-x25519-v1 binding\x00"
 
 SCRYPT_N: Final = 2**17
 SCRYPT_R: Final = 8
@@ -210,23 +224,67 @@ class CenterPrivateKey:
         return self.public.fingerprint
 
 
+def _x25519_binding(site_code: str, created: datetime, x25519_public: bytes) -> bytes:
+    """What the site's signing key signs to vouch for its X25519 key."""
+    return (
+        SITE_X25519_SIGNATURE_CONTEXT
+        + site_code.encode("ascii")
+        + b"\x00"
+        + format_timestamp(created).encode("ascii")
+        + b"\x00"
+        + x25519_public
+    )
+
+
 @dataclass(frozen=True)
 class SitePublicKey:
-    """A site's registered signature key, as the coordinating center knows it."""
+    """A site's registered keys, as the coordinating center knows them.
+
+    ``x25519_public`` (with ``x25519_signature``, the signing key's signature over it) is
+    present for keys from version 2 key files; ``None`` for version 1 files, which only
+    verify transfer files (query files cannot be encrypted to such a site).
+    """
 
     site_code: str
     ed25519_public: bytes
     created: datetime
+    x25519_public: bytes | None = None
+    x25519_signature: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         check_site_code(self.site_code)
         if len(self.ed25519_public) != 32:
             raise InvalidExchangeParameter("A site public key must be 32 bytes.")
         _check_created(self.created)
+        if (self.x25519_public is None) != (self.x25519_signature is None):
+            raise InvalidExchangeParameter(
+                "A site's X25519 key needs the signature that binds it to the signing key."
+            )
+        if self.x25519_public is not None and self.x25519_signature is not None:
+            if len(self.x25519_public) != 32 or len(self.x25519_signature) != 64:
+                raise InvalidExchangeParameter("The site's X25519 key or its binding is invalid.")
+            try:
+                Ed25519PublicKey.from_public_bytes(self.ed25519_public).verify(
+                    self.x25519_signature,
+                    _x25519_binding(self.site_code, self.created, self.x25519_public),
+                )
+            except (InvalidSignature, ValueError):
+                raise InvalidExchangeParameter(
+                    "The site's X25519 key is not signed by its signing key."
+                ) from None
 
     @property
     def fingerprint(self) -> str:
         return site_fingerprint(self.ed25519_public)
+
+    @property
+    def can_receive_queries(self) -> bool:
+        """Whether query files can be encrypted to this site (a version 2 key)."""
+        return self.x25519_public is not None
+
+    def signing_only(self) -> SitePublicKey:
+        """The same key without its X25519 part (what a version 1 file holds)."""
+        return SitePublicKey(self.site_code, self.ed25519_public, self.created)
 
 
 @dataclass(frozen=True)
@@ -242,11 +300,27 @@ class SiteSigningKey:
         _check_created(self.created)
 
     def public_key(self) -> SitePublicKey:
+        x_pub = self.x25519_private().public_key().public_bytes_raw()
         return SitePublicKey(
             site_code=self.site_code,
             ed25519_public=self.private_key.public_key().public_bytes_raw(),
             created=self.created,
+            x25519_public=x_pub,
+            x25519_signature=self.private_key.sign(
+                _x25519_binding(self.site_code, self.created, x_pub)
+            ),
         )
+
+    def x25519_private(self) -> X25519PrivateKey:
+        """The site's X25519 key (query files are encrypted to it), derived from the seed."""
+        seed = self.private_key.private_bytes_raw()
+        raw = HKDF(
+            algorithm=SHA256(),
+            length=32,
+            salt=None,
+            info=SITE_X25519_INFO + self.site_code.encode("ascii"),
+        ).derive(seed)
+        return X25519PrivateKey.from_private_bytes(raw)
 
     @property
     def fingerprint(self) -> str:
@@ -378,17 +452,21 @@ def center_private_key_to_bytes(
 
 
 def site_public_key_to_bytes(key: SitePublicKey) -> bytes:
-    """The content of a site's public key file (UTF-8 JSON)."""
-    return _document(
-        {
-            "format": SITE_PUBLIC_KEY_FORMAT,
-            "version": KEY_FILE_VERSION,
-            "site_code": key.site_code,
-            "fingerprint": key.fingerprint,
-            "created": format_timestamp(key.created),
-            "ed25519_public_key": key.ed25519_public.hex(),
-        }
-    )
+    """The content of a site's public key file (UTF-8 JSON): version 2 when the key has
+    its X25519 part, else version 1."""
+    obj: dict[str, Any] = {
+        "format": SITE_PUBLIC_KEY_FORMAT,
+        "version": KEY_FILE_VERSION,
+        "site_code": key.site_code,
+        "fingerprint": key.fingerprint,
+        "created": format_timestamp(key.created),
+        "ed25519_public_key": key.ed25519_public.hex(),
+    }
+    if key.x25519_public is not None and key.x25519_signature is not None:
+        obj["version"] = SITE_PUBLIC_KEY_VERSION
+        obj["x25519_public_key"] = key.x25519_public.hex()
+        obj["x25519_signature"] = key.x25519_signature.hex()
+    return _document(obj)
 
 
 def _write(path: PathLike, data: bytes, *, overwrite: bool, private: bool, what: str) -> None:
@@ -469,13 +547,19 @@ class _Doc:
         version = obj.get("version")
         if type(version) is not int:
             raise self.malformed('its "version" is missing or not a whole number')
-        if version != KEY_FILE_VERSION:
+        readable = (
+            (KEY_FILE_VERSION, SITE_PUBLIC_KEY_VERSION)
+            if fmt == SITE_PUBLIC_KEY_FORMAT
+            else (KEY_FILE_VERSION,)
+        )
+        if version not in readable:
             raise self.error(
                 KeyProblem.UNKNOWN_VERSION,
                 f"{self.subject} has format version {version}, which this version of "
-                f"rego-desktop cannot read (it reads version {KEY_FILE_VERSION}). Update "
+                f"rego-desktop cannot read (it reads version {readable[-1]}). Update "
                 "rego-desktop, or ask for a file made by the same version.",
             )
+        self.version: int = version
         self.obj = obj
 
     def error(self, reason: KeyProblem, message: str) -> KeyFileError:
@@ -624,9 +708,10 @@ def parse_site_public_key(data: bytes, *, source: str | None = None) -> SitePubl
     """Validate and decode the content of a site public key file."""
     doc = _Doc(data, SITE_PUBLIC_KEY_FORMAT, source)
     obj = doc.obj
-    doc.require_fields(
-        obj, {"format", "version", "site_code", "fingerprint", "created", "ed25519_public_key"}
-    )
+    names = {"format", "version", "site_code", "fingerprint", "created", "ed25519_public_key"}
+    if doc.version == SITE_PUBLIC_KEY_VERSION:
+        names |= {"x25519_public_key", "x25519_signature"}
+    doc.require_fields(obj, names)
     site_code = doc.checked("the site code", check_site_code, doc.string(obj, "site_code"))
     ed_pub = doc.hex_bytes(obj, "ed25519_public_key", 32)
     try:
@@ -634,7 +719,29 @@ def parse_site_public_key(data: bytes, *, source: str | None = None) -> SitePubl
     except ValueError:
         raise doc.malformed("the public key is not a valid key") from None
     doc.fingerprint(site_fingerprint(ed_pub))
-    return SitePublicKey(site_code=site_code, ed25519_public=ed_pub, created=doc.created())
+    created = doc.created()
+    if doc.version == KEY_FILE_VERSION:
+        return SitePublicKey(site_code=site_code, ed25519_public=ed_pub, created=created)
+    x_pub = doc.hex_bytes(obj, "x25519_public_key", 32)
+    x_sig = doc.hex_bytes(obj, "x25519_signature", 64)
+    try:
+        _PROBE_KEY.exchange(X25519PublicKey.from_public_bytes(x_pub))
+    except ValueError:
+        raise doc.malformed("the X25519 public key is not a valid key") from None
+    try:
+        return SitePublicKey(
+            site_code=site_code,
+            ed25519_public=ed_pub,
+            created=created,
+            x25519_public=x_pub,
+            x25519_signature=x_sig,
+        )
+    except InvalidExchangeParameter:
+        raise doc.error(
+            KeyProblem.FINGERPRINT_MISMATCH,
+            f"{doc.subject} was altered or damaged: its encryption key is not signed by its "
+            "signing key. Do not use it; ask the site for a fresh copy.",
+        ) from None
 
 
 def _read_key_file(path: PathLike) -> bytes:

@@ -21,6 +21,7 @@ of 90 or more). Any bytes produce either valid patients or a :class:`PayloadErro
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -46,6 +47,12 @@ from rego_desktop.exchange.deidentify import (
     export_policy,
 )
 from rego_desktop.exchange.errors import ExchangeError
+from rego_desktop.exchange.query_responses import (
+    QueryResponse,
+    ResponseFormatError,
+    parse_response,
+)
+from rego_desktop.exchange.study_days import date_problem, needs_first_dose
 from rego_desktop.study.schema import Field, FieldType, StudyDefinition
 from rego_desktop.study.values import (
     FieldProblem,
@@ -70,12 +77,12 @@ __all__ = [
 ]
 
 PAYLOAD_FORMAT: Final = "rego-deidentified-dataset"
-PAYLOAD_VERSION: Final = 1
+PAYLOAD_VERSION: Final = 2
+READABLE_VERSIONS: Final = (1, 2)
+"""Version 2 (issue 16) adds query_response lines after the patients; 1 is still read."""
 DATE_CONVENTION: Final = "study-day"
 """Dates are study days: day 1 = first dose date, the day before is -1, no day 0."""
 MAX_LINE_BYTES: Final = 16 * 1024 * 1024
-MAX_STUDY_DAY: Final = 100_000
-"""Study days beyond +-100,000 (about 274 years) cannot come from a real record."""
 
 SUBJECT_RE: Final = re.compile(r"[A-Z0-9]{2,8}-[0-9]{3,6}")
 ENTRY_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -205,11 +212,42 @@ class Manifest:
         }
 
 
-def payload_lines(manifest: Manifest, patients: Iterable[DeidentifiedPatient]) -> Iterator[bytes]:
-    """The payload bytes, one line at a time (patients are sorted by subject code)."""
+def payload_lines(
+    manifest: Manifest,
+    patients: Iterable[DeidentifiedPatient],
+    signatures: Mapping[str, bytes] | None = None,
+    query_responses: Iterable[QueryResponse] = (),
+) -> Iterator[bytes]:
+    """The payload bytes, one line at a time (patients are sorted by subject code).
+
+    ``signatures`` maps the subject code of a signed casebook to the
+    :func:`signed_content_digest` stored with its signature when it was signed; it is sent
+    as the patient's ``"signature"`` so the center can check the casebook is still what
+    was signed.
+    """
     yield encode_line(manifest.to_json_object())
     for patient in sorted(patients, key=lambda p: p.subject_code):
-        yield encode_line(patient.to_json_object())
+        obj = patient.to_json_object()
+        digest = (signatures or {}).get(patient.subject_code)
+        if patient.signed and digest is not None:
+            obj[SIGNATURE_KEY] = digest.hex()
+        yield encode_line(obj)
+    # Issue 16: the answers to center queries, after the patients, by query id.
+    for response in sorted(query_responses, key=lambda r: r.query):
+        yield encode_line(response.to_json_object())
+
+
+SIGNATURE_KEY: Final = "signature"
+"""Optional key of a signed patient's line: hex SHA-256 of what the investigator signed."""
+
+
+def signed_content_digest(patient: DeidentifiedPatient) -> bytes:
+    """SHA-256 of the de-identified patient as a transfer file carries it, without its
+    ``signed`` flag and signature: the site stores it at signing, the center recomputes it
+    from the patient it merges and counts the casebook as signed only if they match."""
+    obj = patient.to_json_object()
+    obj.pop("signed", None)
+    return hashlib.sha256(encode_line(obj)).digest()
 
 
 # --------------------------------------------------------------------------- reading
@@ -299,7 +337,9 @@ def _typed_value(definition: StudyDefinition, f: Field, data: object, where: str
     """Check the JSON type strictly, convert, then apply the definition's hard checks."""
     kind = f.type
     ok: bool
-    if kind in (FieldType.CHOICE, FieldType.YES_NO):
+    if isinstance(data, dict) and data.keys() == {"missing"}:
+        ok = isinstance(data["missing"], str) and kind is not FieldType.TEXT
+    elif kind in (FieldType.CHOICE, FieldType.YES_NO):
         ok = isinstance(data, str)
     elif kind is FieldType.MULTI_CHOICE:
         ok = isinstance(data, list) and all(isinstance(v, str) for v in data)
@@ -463,6 +503,11 @@ class PayloadReader:
         self._lines = self._split(iter(chunks))
         self._line_no = 0
         self._started = False
+        self.payload_version = 1
+        self.query_responses: list[QueryResponse] = []
+        """Answers to center queries (version 2), filled while :meth:`patients` runs."""
+        self.broken_signatures: list[str] = []
+        """Subjects sent as signed whose content is not what was signed (counted unsigned)."""
         self.manifest = self._read_manifest()
 
     # ----------------------------------------------------------------- plumbing
@@ -492,9 +537,12 @@ class PayloadReader:
     def _split(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         buffer = bytearray()
         for chunk in chunks:
+            # Only the new bytes are searched: what the buffer holds has no line break,
+            # so a long line in many small chunks costs linear time, not quadratic.
+            searched = len(buffer)
             buffer += chunk
             start = 0
-            while (end := buffer.find(b"\n", start)) >= 0:
+            while (end := buffer.find(b"\n", max(start, searched))) >= 0:
                 yield bytes(buffer[start:end])
                 start = end + 1
             del buffer[:start]
@@ -532,12 +580,13 @@ class PayloadReader:
         if obj.get("kind") != "manifest" or obj.get("format") != PAYLOAD_FORMAT:
             raise _Bad("does not start with a manifest")
         version = obj.get("version")
-        if version != PAYLOAD_VERSION or type(version) is not int:
+        if version not in READABLE_VERSIONS or type(version) is not int:
             raise _Bad(
                 f"uses payload format version {version!a}, which this version of "
-                f"rego-desktop cannot read (it reads version {PAYLOAD_VERSION})",
+                f"rego-desktop cannot read (it reads versions 1 to {PAYLOAD_VERSION})",
                 PayloadProblem.UNKNOWN_VERSION,
             )
+        self.payload_version = version
         _keys(obj, _MANIFEST_KEYS, "the manifest")
         if obj["date_convention"] != DATE_CONVENTION:
             raise _Bad("uses an unknown date convention")
@@ -620,6 +669,11 @@ class PayloadReader:
         without: list[str] = []
         grouped = unknown = 0
         while (obj := self._next_line()) is not None:
+            if obj.get("kind") == "query_response" and self.payload_version >= 2:
+                self._query_response(obj)
+                continue
+            if self.query_responses:
+                self._fail("has a patient after the answers to center queries")
             try:
                 patient = self._patient(obj)
             except _Bad as exc:
@@ -651,9 +705,19 @@ class PayloadReader:
         if (grouped, unknown) != (m.ages_grouped, m.ages_unknown):
             self._fail("has other age counts than its manifest says")
 
+    def _query_response(self, obj: dict[str, Any]) -> None:
+        try:
+            response = parse_response(obj, self.header.site_code)
+        except ResponseFormatError as exc:
+            self._fail(str(exc))
+        if self.query_responses and response.query <= self.query_responses[-1].query:
+            self._fail("does not list its answers to center queries once each, by query id")
+        self.query_responses.append(response)
+
     def _patient(self, obj: dict[str, Any]) -> DeidentifiedPatient:
         if obj.get("kind") != "patient":
             raise _Bad("has a line that is not a patient after the manifest")
+        sent_digest = obj.pop(SIGNATURE_KEY, None)
         _keys(obj, _PATIENT_KEYS, "a patient")
         code = self._subject(obj["subject"])
         signed = _bool(obj["signed"], "'signed'")
@@ -679,7 +743,17 @@ class PayloadReader:
             day_one = forms.get(DAY_ONE_FORM, ())
             if not day_one or day_one[0].values.get(DAY_ONE_FIELD) != 1:
                 raise _Bad(f"says subject {code} has a first dose date but it is not day 1")
-        return DeidentifiedPatient(code, signed, first_dose_known, age, forms)
+        patient = DeidentifiedPatient(code, signed, first_dose_known, age, forms)
+        if sent_digest is not None and not (
+            isinstance(sent_digest, str) and re.fullmatch("[0-9a-f]{64}", sent_digest)
+        ):
+            raise _Bad(f"gives subject {code} a signature that is not a SHA-256 digest")
+        if signed and (
+            sent_digest is None or bytes.fromhex(sent_digest) != signed_content_digest(patient)
+        ):
+            self.broken_signatures.append(code)
+            patient = DeidentifiedPatient(code, False, first_dose_known, age, forms)
+        return patient
 
     def _form(
         self, code: str, form_id: str, entries_obj: object, dates: bool
@@ -728,18 +802,19 @@ class PayloadReader:
                 raise _Bad(f"contains an unknown field {where!a}")
             f, fast = known
             if f.type is FieldType.DATE:
-                if type(data) is not int:
+                if type(data) is not int and not isinstance(data, dict):
                     raise _Bad(
                         f"has a date that is not a study day in {form_id}.{field_id}",
                         PayloadProblem.IDENTIFYING
                         if isinstance(data, str)
                         else PayloadProblem.MALFORMED,
                     )
-                if not dates:
+                if not dates and needs_first_dose(data):
                     where = f"{form_id}.{field_id}"
                     raise _Bad(f"has a date of a patient without a first dose date in {where}")
-                if data == 0 or abs(data) > MAX_STUDY_DAY:
-                    raise _Bad(f"has an impossible study day in {form_id}.{field_id}")
+                problem = date_problem(f, data)
+                if problem is not None:
+                    raise _Bad(f"has {problem} in {form_id}.{field_id}")
                 out[field_id] = data
                 continue
             value = fast(data)

@@ -3,7 +3,10 @@
 Each site database holds its own Ed25519 signing key. The raw 32-byte private key is
 encrypted with the study's data key (``keyring.records``) with associated data that names
 the database, the row, the site and the key's fingerprint, so it cannot be moved to
-another row or database. The public key and fingerprint are stored in the clear.
+another row or database. The public key and fingerprint are stored in the clear. The
+site's X25519 key (query files from the center are encrypted to it) is derived from the
+same seed (:meth:`~rego_desktop.exchange.keys.SiteSigningKey.x25519_private`), so the
+public key file written by :func:`export_site_public_key` (version 2) carries both.
 
 A study created by a version without this feature gets its key on first need (the first
 ``site-key`` or ``export``), audited as ``site_key.create``. :func:`add_site_key` is also
@@ -40,6 +43,7 @@ __all__ = [
     "ensure_site_key",
     "export_site_public_key",
     "site_public_key",
+    "stored_site_key",
 ]
 
 
@@ -111,6 +115,13 @@ def _unwrap(study: OpenStudy, row: SiteKey) -> SiteSigningKey:
             "the database from a backup."
         )
     return key
+
+
+def stored_site_key(study: OpenStudy, session: Session) -> SiteSigningKey | None:
+    """The site's key if it has one (never creates it: for read-only uses such as checking
+    that a query file was made for this site). Its X25519 key decrypts query files."""
+    row = current_site_key_row(session)
+    return None if row is None else _unwrap(study, row)
 
 
 def ensure_site_key(study: OpenStudy, session: Session) -> SiteSigningKey:

@@ -28,6 +28,8 @@ class Patient(Base):
     revision: Mapped[int] = mapped_column(default=0)
     locked: Mapped[bool] = mapped_column(default=False)
     summary: Mapped[bytes | None] = mapped_column(LargeBinary)
+    auth_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    """MAC over uid, subject code and ``locked`` (:mod:`rego_desktop.authority`)."""
 
     records: Mapped[list[Record]] = relationship(
         back_populates="patient", cascade="all, delete-orphan", passive_deletes=True

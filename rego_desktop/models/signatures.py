@@ -29,3 +29,9 @@ class Signature(Base):
     content_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_by: Mapped[str | None] = mapped_column(String(40))
+    casebook_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    """SHA-256 of the casebook's canonical values at signing (None: signed before 0006
+    and changed since, so the content it covered is unknown)."""
+    transfer_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    """SHA-256 of the de-identified patient as a transfer file carries it, at signing."""
+    auth_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32))

@@ -28,6 +28,9 @@ class StudyMeta(Base):
     audit_head_seq: Mapped[int] = mapped_column(default=0)
     audit_head_mac: Mapped[bytes] = mapped_column(LargeBinary(32))
     audit_head_tag: Mapped[bytes] = mapped_column(LargeBinary(32))
+    authority_sets: Mapped[str | None] = mapped_column(Text)
+    """Per kind of authority row: count and XOR of the rows' tags (JSON)."""
+    auth_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class KeySlot(Base):
@@ -43,6 +46,7 @@ class KeySlot(Base):
     salt: Mapped[bytes] = mapped_column(LargeBinary(32))
     wrapped: Mapped[bytes] = mapped_column(LargeBinary(128))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    auth_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class StudySetting(Base):
@@ -59,3 +63,4 @@ class StudySetting(Base):
     revision: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     payload: Mapped[bytes] = mapped_column(LargeBinary)
+    auth_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rego_desktop.models.base import Base, UTCDateTime
@@ -21,3 +21,5 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    auth_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    """MAC of the row (:mod:`rego_desktop.authority`)."""

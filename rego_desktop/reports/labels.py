@@ -18,8 +18,9 @@ L: Final[dict[str, Label]] = {
     "record_number": Label("Record number", "病历号"),
     "date_of_birth": Label("Date of birth", "出生日期"),
     "deidentified": Label(
-        "De-identified copy: no name, record number or free text",
-        "去标识化副本:不含姓名、病历号及自由文本",
+        "De-identified copy: no name, record number, birth date or free text; dates as "
+        "study days; ages of 90 or more as 90+",
+        "去标识化副本:不含姓名、病历号、出生日期及自由文本;日期以研究日表示;年龄90及以上记为90+",
     ),
     "identified": Label(
         "Contains identifying data: keep at the site", "含患者身份信息:仅限本中心保存"
@@ -57,6 +58,9 @@ L: Final[dict[str, Label]] = {
     "basis.last_follow_up": Label("last follow-up", "末次随访"),
     "basis.last_assessment": Label("last assessment", "末次评估"),
     "date": Label("Date", "日期"),
+    "study_day": Label("Study day", "研究日"),
+    "imputed.D": Label("day imputed", "日为推算"),
+    "imputed.M": Label("month and day imputed", "月、日为推算"),
     "days_h": Label("Days", "天数"),
     "months_h": Label("Months", "月数"),
     "outcome": Label("Outcome", "结局"),
@@ -75,6 +79,7 @@ L: Final[dict[str, Label]] = {
     "status.not_raised": Label("not yet raised", "尚未生成质疑"),
     "no_issues": Label("No open queries and no label deviations.", "无待处理质疑,无说明书偏离。"),
     "not_signed": Label("Not signed.", "未签名。"),
+    "signed_deidentified": Label("Signed by the investigator.", "研究者已签名。"),
     "signed": Label(
         "Signed by {name} ({user}) on {when} UTC: “{meaning}”",
         "{name}({user})于{when} UTC签名:“{meaning}”",

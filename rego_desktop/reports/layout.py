@@ -1,7 +1,9 @@
 """Building blocks of the PDF summary: paragraph styles, tables that fit, page furniture.
 
 Tables take plain strings. A string that fits its column is drawn as is (fast); one
-that does not becomes a wrapping paragraph. Strings with Chinese characters are drawn
+that does not becomes a wrapping paragraph. A :class:`MissingText` string (a missing-data
+reason such as "Not done" / "未做", shown where a value would be) is drawn grey and,
+in Latin script, italic, so it never reads as a value. Strings with Chinese characters are drawn
 in the embedded CJK font (see :mod:`rego_desktop.reports.fonts`). Long tables repeat
 their header row on every page they run over.
 """
@@ -32,6 +34,14 @@ HEAD_BG: Final = colors.HexColor("#e2e8f0")
 ALT_BG: Final = colors.HexColor("#f7fafc")
 ALERT: Final = colors.HexColor("#c53030")
 ACCENT: Final = colors.HexColor("#2c5282")
+MISSING_INK: Final = colors.HexColor("#718096")
+LATIN_ITALIC: Final = "Helvetica-Oblique"
+
+
+class MissingText(str):
+    """Text that stands where a value would be but is none: a missing-data reason."""
+
+    __slots__ = ()
 
 
 @cache
@@ -43,7 +53,9 @@ def style(
 
     latin = LATIN_BOLD if bold else LATIN
     font = (fonts().cjk_bold if bold else fonts().cjk) if cjk else latin
-    tint = {"ink": INK, "muted": MUTED, "alert": ALERT, "accent": ACCENT}[color]
+    tint = {"ink": INK, "muted": MUTED, "alert": ALERT, "accent": ACCENT, "missing": MISSING_INK}[
+        color
+    ]
     return ParagraphStyle(
         name,
         fontName=font,
@@ -56,10 +68,14 @@ def style(
     )
 
 
-def para(text: str, *, size: float = SIZE, bold: bool = False, color: str = "ink") -> Paragraph:
+def para(
+    text: str, *, size: float = SIZE, bold: bool = False, color: str = "ink", italic: bool = False
+) -> Paragraph:
     """A paragraph of plain text (escaped), in the font its characters need."""
     cjk = needs_cjk(text)
     markup = escape(text).replace("\n", "<br/>")
+    if italic and not cjk:
+        markup = f"<i>{markup}</i>"
     return Paragraph(markup, style("p", size=size, bold=bold, cjk=cjk, color=color))
 
 
@@ -143,6 +159,7 @@ class Grid:
             for c, text in enumerate(row):
                 bold = is_head
                 muted = c in self.label_columns and not is_head
+                missing = isinstance(text, MissingText) and not is_head
                 alert = (c, r) in alerts
                 width = sum(self.widths) if r in spans else self.widths[c]
                 font = font_for(text, bold=bold)
@@ -151,13 +168,26 @@ class Grid:
                     out.append(text)
                     if font != (LATIN_BOLD if bold else LATIN):
                         cmds.append(("FONTNAME", (c, r), (c, r), font))
+                    if missing and font == LATIN:
+                        cmds.append(("FONTNAME", (c, r), (c, r), LATIN_ITALIC))
                     if alert:
                         cmds.append(("TEXTCOLOR", (c, r), (c, r), ALERT))
+                    elif missing:
+                        cmds.append(("TEXTCOLOR", (c, r), (c, r), MISSING_INK))
                     elif muted:
                         cmds.append(("TEXTCOLOR", (c, r), (c, r), MUTED))
                 else:
-                    tint = "alert" if alert else "muted" if muted else "ink"
-                    out.append(para(breakable(text, width - 2 * PAD, bold), bold=bold, color=tint))
+                    tint = (
+                        "alert" if alert else "missing" if missing else "muted" if muted else "ink"
+                    )
+                    out.append(
+                        para(
+                            breakable(text, width - 2 * PAD, bold),
+                            bold=bold,
+                            color=tint,
+                            italic=missing,
+                        )
+                    )
             data.append(out)
             if is_head:
                 cmds.append(("FONTNAME", (0, r), (-1, r), LATIN_BOLD))

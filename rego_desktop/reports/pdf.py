@@ -12,8 +12,13 @@ overall response; adverse events by grade; progression, subsequent treatments,
 survival and OS/PFS/TTP; open queries and label deviations; signature status. Every
 page has page "n of m", the generation time and the study definition version.
 
-A de-identified copy leaves out the identification form, the name and record number
-in the header, free text (specified "other" values) and query answers.
+A de-identified copy shows the patient exactly as the transfer file carries them
+(:func:`~rego_desktop.exchange.deidentified_view.deidentified_view`, the one
+de-identification of every de-identified output): no identification form, name or
+record number, no text typed by a person (specified "other" values, query answers), every
+date as its study day ("day 45"), also inside finding texts and on the dosing timeline,
+the age at first dose as "90+" from 90 years on, and the signature as signed or not
+without the investigator's name or the time.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -38,15 +43,24 @@ from rego_desktop.derive import (
     DerivedKey,
     DerivedResult,
     NotComputable,
+    PatientData,
     derived_values,
 )
+from rego_desktop.exchange.deidentified_view import (
+    SITE_TEXT,
+    DeidentifiedView,
+    deidentified_view,
+    sent_date_text,
+)
+from rego_desktop.exchange.deidentify import export_policy
 from rego_desktop.files import check_output_file, output_folder, write_bytes_atomically
-from rego_desktop.reports.data import PatientReportData, collect, issues, summary_issues
+from rego_desktop.reports.data import Issue, PatientReportData, collect, issues, summary_issues
 from rego_desktop.reports.fonts import fonts
 from rego_desktop.reports.labels import t
 from rego_desktop.reports.layout import (
     Furniture,
     Grid,
+    MissingText,
     auto_table,
     canvas_maker,
     heading,
@@ -56,12 +70,14 @@ from rego_desktop.reports.layout import (
 from rego_desktop.reports.timeline import DosingTimeline
 from rego_desktop.rules.derived import value_or_none
 from rego_desktop.rules.time_to_event import TimeToEvent
+from rego_desktop.services.damage import DamagedRecord
+from rego_desktop.services.damage import skip as skip_damaged
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Field, FieldType, Form, StudyDefinition
-from rego_desktop.study.values import Value, display
+from rego_desktop.study.values import Missing, Value, display
 
-# Unit ids of the definition that read better translated in a Chinese summary.
 PAGE: Final = A4
+AGE_DERIVATION: Final = "age_at_first_dose"
 MARGIN: Final = 42.0
 WIDTH: Final = PAGE[0] - 2 * MARGIN
 LANGUAGES: Final = ("en", "zh")
@@ -104,16 +120,51 @@ class _Builder:
     report: PatientReportData
     options: PdfOptions
     story: list[Any] = field(default_factory=list)
+    view: DeidentifiedView | None = None
+    """The de-identified patient everything is shown from (de-identified copies)."""
 
     def __post_init__(self) -> None:
         self.lang = self.options.language
-        self.book = self.report.book
+        if self.options.deidentified and self.view is None:
+            self.view = deidentified_view(self.report.book)
+        self.book = self.report.book if self.view is None else self.view.book
         self.study: StudyDefinition = self.book.definition
-        self.data = self.report.data
+        self.data = self.report.data if self.view is None else PatientData(self.book)
         self.derived: dict[DerivedKey, DerivedResult] = derived_values(self.data)
-        self.issues = summary_issues(
-            issues(self.data, self.report.queries, today=self.report.today)
-        )
+        found = issues(self.data, self.report.queries, today=self.report.today)
+        self.issues = summary_issues(self._deidentified_issues(found))
+
+    def _deidentified_issues(self, found: list[Issue]) -> list[Issue]:
+        """De-identified copies: no issue about what stays at the site, dates in the
+        texts as study days, no text of a stored query the view does not raise again."""
+        view = self.view
+        if view is None:
+            return found
+        policy = export_policy(self.study)
+        out = []
+        for issue in found:
+            if policy.removes(issue.form, issue.field):
+                continue
+            if issue.current:
+                message = view.mask(issue.message, "en")
+                message_zh = view.mask(issue.message_zh, "zh")
+                where, where_zh = view.mask(issue.where, "en"), view.mask(issue.where_zh, "zh")
+            else:  # written at the site: may name what the transfer file leaves out
+                message, message_zh = SITE_TEXT.en, SITE_TEXT.zh
+                where = view.mask_site(issue.where, "en")
+                where_zh = view.mask_site(issue.where_zh, "zh")
+            out.append(
+                replace(
+                    issue,
+                    message=message,
+                    message_zh=message_zh,
+                    where=where,
+                    where_zh=where_zh,
+                    answer=None,
+                    raised_at=None,
+                )
+            )
+        return out
 
     # ------------------------------------------------------------ values
 
@@ -124,15 +175,34 @@ class _Builder:
         """A field's value as read, or None when the field is not shown for this entry."""
         if f.identifying or (f.free_text and (self.options.deidentified or f.enabled_by)):
             return None
+        if self.view is not None and f.type is FieldType.TEXT:
+            return None  # the transfer file sends no text typed by a person
         values: Mapping[str, Value] = entry.values if entry is not None else {}
         if not applies(form, f, values):
             return None
         if f.derived is not None:
+            if self.view is not None and f.derived == AGE_DERIVATION:
+                return self.view.age_text(self.lang) or "—"  # "90+" from 90 years on
             uid = entry.item_uid if entry is not None else SINGLE
             return self._derived(f, self.derived.get((form.id, uid, f.id)))
         value = values.get(f.id)
+        if self.view is not None and f.type is FieldType.DATE:
+            # As the transfer file sends it: a study day, the days a partial date may
+            # fall on, or a missing-data code.
+            uid = entry.item_uid if entry is not None else SINGLE
+            sent = self.view.sent(form.id, uid, f.id)
+            shown_date = sent_date_text(sent, self.lang)
+            if shown_date is None:
+                return "—"
+            return (
+                MissingText(shown_date)
+                if isinstance(sent, dict) and "missing" in sent
+                else shown_date
+            )
         if value is None:
             return "—"
+        if isinstance(value, Missing):  # "Not done" / "未做", drawn grey and italic
+            return MissingText(self.shown(f, value))
         shown = self.shown(f, value)
         other = self._specified(form, f, values)
         return f"{shown}: {other}" if other else shown
@@ -162,8 +232,15 @@ class _Builder:
         return self.shown(f, value)
 
     def shown(self, f: Field, value: Value) -> str:
-        """A value as read, its unit as the study definition spells it ("µmol/L", "天")."""
+        """A value as read, its unit as the study definition spells it ("µmol/L", "天");
+        in a de-identified copy a date as its study day ("day 45")."""
+        if self.view is not None and isinstance(value, dt.date):
+            return self.view.day_text(value, self.lang)
         return display(self.study, f, value, self.lang)
+
+    def date_text(self, on: dt.date) -> str:
+        """A date the summary computed (an endpoint's date), or its study day."""
+        return on.isoformat() if self.view is None else self.view.day_text(on, self.lang)
 
     def label(self, f: Field) -> str:
         return f.label.text(self.lang)
@@ -228,7 +305,7 @@ class _Builder:
         treatment = self.study.form("treatment")
         entry = self.single("treatment")
         pairs: list[tuple[str, str]] = [
-            (self.tr("status"), self.book.status().label.text(lang)),
+            (self.tr("status"), self.report.book.status().label.text(lang)),
             (self.tr("day1"), self._plain("treatment", "first_dose_date")),
         ]
         for field_id in (
@@ -280,7 +357,11 @@ class _Builder:
         active = [s for s in self.report.signatures if s.revoked_at is None]
         if not active:
             return self.tr("not_signed").rstrip("。.")
+        if self.view is not None:  # de-identified: no investigator's name, no date
+            return self.tr("signed_deidentified").rstrip("。.")
         s = active[-1]
+        if s.broken:
+            return f"{s.full_name}, {s.signed_at:%Y-%m-%d}: {_broken_text(self.lang)}"
         return f"{s.full_name}, {s.signed_at:%Y-%m-%d}"
 
     def eligibility(self) -> None:
@@ -357,7 +438,9 @@ class _Builder:
         self.add_sub_heading(self.tr("timeline"))
         summary, history = self.data.dosing, self.data.dosing_history
         if isinstance(summary, Computed) and isinstance(history, Computed):
-            self.story.append(DosingTimeline(summary.value, history.value, self.lang))
+            self.story.append(
+                DosingTimeline(summary.value, history.value, self.lang, dates=self.view is None)
+            )
         else:
             self.story.append(para(self.tr("no_dosing"), color="muted"))
         self.cycles()
@@ -457,7 +540,7 @@ class _Builder:
                 self.tr("days_h"),
                 self.tr("months_h"),
                 self.tr("outcome"),
-                self.tr("date"),
+                self.tr("date" if self.view is None else "study_day"),
             ]
         ]
         endpoints = self.data.endpoints
@@ -476,7 +559,8 @@ class _Builder:
                     str(event.days),
                     f"{event.months:.1f}",
                     f"{kind}: {self.tr('basis.' + event.basis)}",
-                    event.on.isoformat(),
+                    self.date_text(event.on)
+                    + (f" ({self.tr('imputed.' + event.flag)})" if event.flag else ""),
                 ]
             )
         self.story.append(auto_table(rows, WIDTH))
@@ -509,7 +593,12 @@ class _Builder:
     def signature(self) -> None:
         self.add_heading(self.tr("signature"))
         lines: list[str] = []
-        for s in self.report.signatures:
+        if self.view is not None:  # de-identified: whether signed, not by whom or when
+            signed = any(s.revoked_at is None for s in self.report.signatures)
+            lines.append(self.tr("signed_deidentified" if signed else "not_signed"))
+            if any(s.revoked_at is None and s.broken for s in self.report.signatures):
+                lines.append(_broken_text(self.lang))
+        for s in self.report.signatures if self.view is None else ():
             text = t("signed", self.lang).format(
                 name=s.full_name,
                 user=s.username,
@@ -520,6 +609,8 @@ class _Builder:
                 text += "; " + t("revoked", self.lang).format(
                     when=f"{s.revoked_at:%Y-%m-%d %H:%M}", user=s.revoked_by or "?"
                 )
+            elif s.broken:
+                text += "; " + _broken_text(self.lang)
             lines.append(text)
         if not lines:
             lines.append(self.tr("not_signed"))
@@ -527,6 +618,13 @@ class _Builder:
         for line in lines:
             self.story.append(para(line, size=8.5))
             self.story.append(Spacer(1, 2))
+
+
+def _broken_text(lang: str) -> str:
+    """A signature whose casebook changed after signing (see services/signatures.py)."""
+    if lang.lower().startswith("zh"):
+        return "签名已失效（BROKEN）：病例报告在签署后被修改"
+    return "SIGNATURE BROKEN: the casebook was changed after it was signed"
 
 
 def _furniture(report: PatientReportData, options: PdfOptions, moment: dt.datetime) -> Furniture:
@@ -564,7 +662,8 @@ def render_pdf(report: PatientReportData, options: PdfOptions | None = None) -> 
     fonts()
     moment = options.generated_at or dt.datetime.now().astimezone()
     furniture = _furniture(report, options, moment)
-    story = _Builder(report, options).build()
+    view = deidentified_view(report.book) if options.deidentified else None
+    story = _Builder(report, options, view=view).build()
     buffer = io.BytesIO()
     title = f"{t('title', options.language)} {report.book.subject_code}"
     doc = SimpleDocTemplate(
@@ -633,7 +732,12 @@ def write_all(
     written: list[Path] = []
     for number, code in enumerate(codes, start=1):
         path = folder / file_name(code)
-        data = patient_pdf(study, code, options)
+        try:
+            data = patient_pdf(study, code, options)
+        except DamagedRecord as exc:  # skipped and listed by read-only commands
+            if not skip_damaged(exc):
+                raise
+            continue
         write_bytes_atomically(path, data, what="the PDF summary", what_zh="PDF 摘要")
         written.append(path)
         if progress is not None:

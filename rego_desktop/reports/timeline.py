@@ -136,8 +136,10 @@ class DosingTimeline(Flowable):  # type: ignore[misc]
         *,
         rows: range | None = None,
         legend: bool = True,
+        dates: bool = True,
     ) -> None:
         super().__init__()
+        self.dates = dates  # False (de-identified copies): study days only
         self.summary = summary
         self.history = history
         self.language = language
@@ -174,10 +176,20 @@ class DosingTimeline(Flowable):  # type: ignore[misc]
         if fit <= 0 or fit >= len(self.rows):
             return []
         first = DosingTimeline(
-            self.summary, self.history, self.language, rows=self.rows[:fit], legend=self.legend
+            self.summary,
+            self.history,
+            self.language,
+            rows=self.rows[:fit],
+            legend=self.legend,
+            dates=self.dates,
         )
         rest = DosingTimeline(
-            self.summary, self.history, self.language, rows=self.rows[fit:], legend=False
+            self.summary,
+            self.history,
+            self.language,
+            rows=self.rows[fit:],
+            legend=False,
+            dates=self.dates,
         )
         return [first, rest]
 
@@ -384,8 +396,9 @@ class DosingTimeline(Flowable):  # type: ignore[misc]
         c.setFillColor(INK)
         first_day = self.history.first_dose + dt.timedelta(days=first)
         last_day = self.history.first_dose + dt.timedelta(days=end - 1)
-        left = f"{_day(first + 1, lang)} · {first_day.isoformat()}"
-        right = f"{_day(end, lang)} · {last_day.isoformat()}"
+        left, right = _day(first + 1, lang), _day(end, lang)
+        if self.dates:
+            left, right = f"{left} · {first_day.isoformat()}", f"{right} · {last_day.isoformat()}"
         self._text(c, x_of(first), base - 8, left)
         left_w = stringWidth(left, font_for(left), FONT_SIZE)
         right_w = stringWidth(right, font_for(right), FONT_SIZE)

@@ -21,9 +21,17 @@ class Computed(Generic[T]):
     computable: ClassVar[bool] = True
 
 
+class Recorded(str):
+    """An input the chart says is absent, named with the reason ("Albumin not done"),
+    as opposed to one nobody entered yet."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
 class NotComputable:
-    """A derived value that cannot be computed; ``missing`` names the absent inputs."""
+    """A derived value that cannot be computed; ``missing`` names the absent inputs
+    (a :class:`Recorded` item says why the chart has none)."""
 
     missing: tuple[str, ...]
     computable: ClassVar[bool] = False
@@ -33,8 +41,12 @@ class NotComputable:
             raise ValueError("NotComputable needs at least one missing input")
 
     def describe(self) -> str:
-        """One line for a derived field that cannot be shown, e.g. in a form or export."""
-        return "not computable: missing " + ", ".join(self.missing)
+        """One line for a derived field that cannot be shown, e.g. in a form or export:
+        "not computable: missing Bilirubin; Albumin not done"."""
+        absent = [m for m in self.missing if not isinstance(m, Recorded)]
+        parts = ["missing " + ", ".join(absent)] if absent else []
+        parts += [m for m in self.missing if isinstance(m, Recorded)]
+        return "not computable: " + "; ".join(parts)
 
 
 Derived: TypeAlias = Computed[T] | NotComputable

@@ -28,84 +28,32 @@ certainly wrong and a warning when it may be wrong.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
 
-NO_FLAG: Final = ""
-DAY_IMPUTED: Final = "D"
-MONTH_IMPUTED: Final = "M"
+from rego_desktop.study.dates import (
+    DAY_IMPUTED,
+    MONTH_IMPUTED,
+    NO_FLAG,
+    DatePeriod,
+    PartialDate,
+    Period,
+)
 
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2}))?$")
-
-
-@dataclass(frozen=True, order=True)
-class PartialDate:
-    """A date known to the year, the month or the day (``month``/``day`` None when
-    unknown; a day is only known with its month)."""
-
-    year: int
-    month: int | None = None
-    day: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.day is not None and self.month is None:
-            raise ValueError("a day without a month")
-        if self.month is not None and not 1 <= self.month <= 12:
-            raise ValueError(f"month {self.month} is not 1-12")
-        if self.day is not None:
-            dt.date(self.year, self.month or 1, self.day)  # raises for 2023-02-30
-
-    @classmethod
-    def of(cls, date: dt.date) -> PartialDate:
-        return cls(date.year, date.month, date.day)
-
-    @classmethod
-    def parse(cls, text: str) -> PartialDate:
-        """``YYYY``, ``YYYY-MM`` (or ``YYYY-M``) or a full ISO date."""
-        raw = text.strip()
-        match = _PARTIAL.match(raw)
-        if match is not None:
-            month = int(match.group(2)) if match.group(2) else None
-            return cls(int(match.group(1)), month)
-        return cls.of(dt.date.fromisoformat(raw))
-
-    @property
-    def complete(self) -> bool:
-        return self.day is not None
-
-    @property
-    def first(self) -> dt.date:
-        """The first day of the period the date may be in."""
-        return dt.date(self.year, self.month or 1, self.day or 1)
-
-    @property
-    def last(self) -> dt.date:
-        """The last day of the period the date may be in."""
-        if self.day is not None and self.month is not None:
-            return dt.date(self.year, self.month, self.day)
-        month = self.month or 12
-        return dt.date(self.year, month, calendar.monthrange(self.year, month)[1])
-
-    @property
-    def flag(self) -> str:
-        """What imputing a day for this date imputes (ADaM ``*DTF``)."""
-        if self.day is not None:
-            return NO_FLAG
-        return DAY_IMPUTED if self.month is not None else MONTH_IMPUTED
-
-    def isoformat(self) -> str:
-        if self.month is None:
-            return f"{self.year:04d}"
-        if self.day is None:
-            return f"{self.year:04d}-{self.month:02d}"
-        return self.first.isoformat()
-
-    def contains(self, date: dt.date) -> bool:
-        return self.first <= date <= self.last
+__all__ = [
+    "DAY_IMPUTED",
+    "MONTH_IMPUTED",
+    "NO_FLAG",
+    "DatePeriod",
+    "Imputed",
+    "Order",
+    "PartialDate",
+    "impute_death",
+    "impute_end",
+    "impute_start",
+    "order",
+]
 
 
 @dataclass(frozen=True)
@@ -120,11 +68,11 @@ class Imputed:
         return self.flag != NO_FLAG
 
 
-def _as_partial(value: PartialDate | dt.date) -> PartialDate:
-    return value if isinstance(value, PartialDate) else PartialDate.of(value)
+def _as_partial(value: Period | dt.date) -> Period:
+    return PartialDate.of(value) if isinstance(value, dt.date) else value
 
 
-def impute_start(value: PartialDate | dt.date, *, not_before: dt.date | None = None) -> Imputed:
+def impute_start(value: Period | dt.date, *, not_before: dt.date | None = None) -> Imputed:
     """A start-type date: the first day of its period, never earlier than ``not_before``
     (a known date it must follow) when that date lies inside the period."""
     date = _as_partial(value)
@@ -136,7 +84,7 @@ def impute_start(value: PartialDate | dt.date, *, not_before: dt.date | None = N
     return Imputed(chosen, date.flag)
 
 
-def impute_end(value: PartialDate | dt.date, *, not_after: dt.date | None = None) -> Imputed:
+def impute_end(value: Period | dt.date, *, not_after: dt.date | None = None) -> Imputed:
     """An end-type date: the last day of its period, never later than ``not_after``
     (death or the last contact) when that date lies inside the period."""
     date = _as_partial(value)
@@ -148,7 +96,7 @@ def impute_end(value: PartialDate | dt.date, *, not_after: dt.date | None = None
     return Imputed(chosen, date.flag)
 
 
-def impute_death(value: PartialDate | dt.date, *, last_alive: dt.date | None = None) -> Imputed:
+def impute_death(value: Period | dt.date, *, last_alive: dt.date | None = None) -> Imputed:
     """A date of death: the later of the first day of its period and the day after the
     last date the patient was known alive, when that day lies inside the period."""
     date = _as_partial(value)
@@ -171,7 +119,7 @@ class Order(StrEnum):
     UNCERTAIN = "uncertain"  # the periods overlap: either may be first
 
 
-def order(a: PartialDate | dt.date, b: PartialDate | dt.date) -> Order:
+def order(a: Period | dt.date, b: Period | dt.date) -> Order:
     """Where ``a`` lies relative to ``b``: certain only when their periods do not overlap."""
     left, right = _as_partial(a), _as_partial(b)
     if left.last < right.first:

@@ -20,6 +20,13 @@ All dates must be on or after the first dose and none after the death date; othe
 :class:`DateConflict` (a ``ValueError``; the CRF's hard checks refuse such dates, but
 records saved before a check became hard, or merged at the center, may hold them). A
 patient without the dates needed gets :class:`NotComputable` naming them.
+
+A date of death known only to the month or the year is imputed before it gets here
+(:func:`rego_desktop.rules.imputation.impute_death`); ``SurvivalDates.death_flag``
+says what was imputed, and every time that rests on the death date carries that flag
+(``TimeToEvent.flag``, ADaM ``ADTF``). A death whose date the chart does not give at
+all (``UNK``) makes OS and PFS not computable ("date of death unknown") unless a
+progression came first; it never turns the patient into a survivor.
 :func:`not_computable_reasons` says why, per endpoint, with a stable reason code and
 its text in both languages, so no patient leaves an endpoint silently.
 """
@@ -68,11 +75,13 @@ REASONS: Final[dict[str, Text]] = {
         "response assessment before the first dose", "疗效评估日期早于首次给药日期"
     ),
     "missing_dates": Text("dates missing", "缺少日期"),
+    "death_date_unknown": Text("died, date of death unknown", "已死亡,死亡日期不详"),
 }
 _MISSING_REASONS: Final[dict[tuple[str, ...], str]] = {
     ("first_dose",): "no_first_dose",
     ("death or last_follow_up",): "no_last_contact",
     ("last_assessment or last_follow_up",): "no_assessment_or_follow_up",
+    ("date of death",): "death_date_unknown",
 }
 
 
@@ -93,6 +102,8 @@ class SurvivalDates:
     progression: date | None = None
     last_follow_up: date | None = None
     last_assessment: date | None = None
+    death_flag: str = ""  # what of ``death`` was imputed: "", "D" (day), "M" (month)
+    death_unknown: bool = False  # died, and the chart gives no date at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +114,7 @@ class TimeToEvent:
     event: bool
     on: date
     basis: Basis
+    flag: str = ""  # what of ``on`` was imputed (ADaM ADTF): "", "D" or "M"
 
     @property
     def censored(self) -> bool:
@@ -147,8 +159,18 @@ def _validated(dates: SurvivalDates) -> date | None:
     return first
 
 
-def _at(first_dose: date, on: date, *, event: bool, basis: Basis) -> Computed[TimeToEvent]:
-    return Computed(TimeToEvent(study_day(on, first_dose), event, on, basis))
+def _at(
+    first_dose: date, on: date, *, event: bool, basis: Basis, flag: str = ""
+) -> Computed[TimeToEvent]:
+    return Computed(TimeToEvent(study_day(on, first_dose), event, on, basis, flag))
+
+
+def _death(first_dose: date, dates: SurvivalDates, *, event: bool) -> Computed[TimeToEvent]:
+    assert dates.death is not None
+    return _at(first_dose, dates.death, event=event, basis="death", flag=dates.death_flag)
+
+
+_DEATH_UNKNOWN: Final = NotComputable(("date of death",))
 
 
 def _censor_at_assessment(first_dose: date, dates: SurvivalDates) -> Derived[TimeToEvent]:
@@ -165,7 +187,9 @@ def overall_survival(dates: SurvivalDates) -> Derived[TimeToEvent]:
     if first is None:
         return NotComputable(("first_dose",))
     if dates.death is not None:
-        return _at(first, dates.death, event=True, basis="death")
+        return _death(first, dates, event=True)
+    if dates.death_unknown:
+        return _DEATH_UNKNOWN
     candidates: tuple[tuple[date | None, Basis], ...] = (
         (dates.last_follow_up, "last_follow_up"),
         (dates.last_assessment, "last_assessment"),
@@ -187,7 +211,9 @@ def progression_free_survival(dates: SurvivalDates) -> Derived[TimeToEvent]:
     if dates.progression is not None:
         return _at(first, dates.progression, event=True, basis="progression")
     if dates.death is not None:
-        return _at(first, dates.death, event=True, basis="death")
+        return _death(first, dates, event=True)
+    if dates.death_unknown:
+        return _DEATH_UNKNOWN
     return _censor_at_assessment(first, dates)
 
 
@@ -200,7 +226,7 @@ def time_to_progression(dates: SurvivalDates) -> Derived[TimeToEvent]:
         return _at(first, dates.progression, event=True, basis="progression")
     censored = _censor_at_assessment(first, dates)
     if isinstance(censored, NotComputable) and dates.death is not None:
-        return _at(first, dates.death, event=False, basis="death")
+        return _death(first, dates, event=False)
     return censored
 
 

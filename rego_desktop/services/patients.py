@@ -32,9 +32,16 @@ from rego_desktop.crypto.envelope import NONCE_BYTES, Aead
 from rego_desktop.errors import CasebookLocked, DamagedDatabase, NotFound, ValidationError
 from rego_desktop.logs import log_bug
 from rego_desktop.models import Patient, Query, Record, StudyMeta, new_uid, utcnow
+from rego_desktop.services.casebooks import decrypt_record as decrypt_record
+from rego_desktop.services.casebooks import decrypt_values as _decrypt_values
+from rego_desktop.services.casebooks import load_casebook as load_casebook
+from rego_desktop.services.casebooks import record_aad as record_aad
+from rego_desktop.services.casebooks import study_forms as _forms
+from rego_desktop.services.casebooks import values_of as _values_of
+from rego_desktop.services.queries import sync_casebook
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Form, Label
-from rego_desktop.study.values import FieldProblem, Value, check, from_json, to_json
+from rego_desktop.study.values import FieldProblem, Value, check, to_json
 
 if TYPE_CHECKING:
     from rego_desktop.analysis.stored import RowCodec
@@ -60,13 +67,6 @@ class PatientRow(NamedTuple):
     open_queries: int
     updated_at: dt.datetime
     locked: bool
-
-
-def record_aad(db_uid: str, patient_uid: str, record: Record) -> bytes:
-    return (
-        f"record|{db_uid}|{patient_uid}|{record.uid}|{record.form_id}|{record.item_uid}|"
-        f"{record.revision}"
-    ).encode()
 
 
 def summary_aad(db_uid: str, patient_uid: str) -> bytes:
@@ -417,10 +417,8 @@ class Editor:
         """Refresh the queries, list summary and analysis row of every patient changed
         in this transaction."""
         self.session.flush()
-        # Imported here: the query service builds on this module, and the analysis
-        # package is needed only by saves.
+        # Imported here: the analysis package is needed only by saves.
         from rego_desktop.analysis.stored import RowCodec
-        from rego_desktop.services.queries import sync_casebook
 
         codec = RowCodec(self.study)
         for patient in self._touched.values():
@@ -453,48 +451,6 @@ def _store_analysis_row(
         log_bug(f"analysis row of {patient.subject_code} could not be derived")
         return
     store_row(session, codec, patient, row)
-
-
-def _forms(study: OpenStudy) -> dict[str, Form]:
-    return {form.id: form for form in study.definition.forms}
-
-
-def _values_of(form: Form, raw: Mapping[str, Any]) -> dict[str, Value]:
-    """A record's values from its decrypted JSON (fields the form lacks are left out)."""
-    return {f.id: from_json(f, raw[f.id]) for f in form.fields if f.id in raw}
-
-
-def _decrypt_values(
-    study: OpenStudy, aead: Aead, form: Form, patient_uid: str, record: Record
-) -> dict[str, Value]:
-    raw = json.loads(
-        aead.decrypt(record.payload, record_aad(study.info.db_uid, patient_uid, record))
-    )
-    return _values_of(form, raw)
-
-
-def decrypt_record(study: OpenStudy, patient_uid: str, record: Record) -> dict[str, Value]:
-    form = study.definition.form(record.form_id)
-    return _decrypt_values(study, study.keyring.records, form, patient_uid, record)
-
-
-def load_casebook(study: OpenStudy, session: Session, patient: Patient) -> Casebook:
-    book = Casebook(study.definition, patient.subject_code, patient.uid, patient.locked)
-    records = session.scalars(select(Record).where(Record.patient_id == patient.id))
-    forms = _forms(study)
-    aead = study.keyring.records  # the subkey, derived once for all the records
-    for record in records:
-        form = forms.get(record.form_id)
-        if form is None:
-            continue
-        entry = Entry(
-            record.item_uid,
-            record.revision,
-            _decrypt_values(study, aead, form, patient.uid, record),
-            record.updated_at,
-        )
-        book.entries.setdefault(record.form_id, []).append(entry)
-    return book
 
 
 # Version of the list summary. Version 1 (no "v") had no "deceased" status: its

@@ -19,6 +19,11 @@ is idempotent. The rule, place and status of a query are in the clear (to count 
 queries without decrypting); its message, answer and notes are encrypted, with
 associated data naming the row and its status, so a status changed behind the
 application's back makes the row unreadable instead of silently different.
+
+Queries of the coordinating center (``origin`` "center", issue 16) are imported from
+its query files (:mod:`rego_desktop.services.center_queries`) and listed and answered
+here with the site's own; the edit checks' synchronisation leaves them alone, and only
+the center closes or re-opens them (the next query file brings that).
 """
 
 from __future__ import annotations
@@ -31,17 +36,20 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from rego_desktop.audit import trail
 from rego_desktop.auth.roles import Permission
 from rego_desktop.casebook import Casebook
 from rego_desktop.checks import HARD_RULES, Finding, run_checks
 from rego_desktop.checks.places import finding_place
+from rego_desktop.crypto.envelope import DecryptionFailed
 from rego_desktop.errors import NotFound, ValidationError
 from rego_desktop.models import Patient, Query, new_uid, utcnow
 from rego_desktop.rules.findings import Severity
-from rego_desktop.services.patients import load_casebook
+from rego_desktop.services.casebooks import load_casebook
+from rego_desktop.services.damage import DamagedRecord, altered_query
+from rego_desktop.services.damage import skip as skip_damaged
 from rego_desktop.store.study import OpenStudy
 
 QueryStatus = Literal["open", "answered", "closed"]
@@ -85,6 +93,17 @@ class QueryRow:
     present: bool  # the finding is still there in the data
     created_at: dt.datetime
     updated_at: dt.datetime
+    origin: str = "site"
+    """``site`` (the site's edit checks) or ``center`` (the coordinating center asked)."""
+    center_id: str | None = None
+    center_history: tuple[dict[str, Any], ...] = ()
+    """A center query's history as the center sent it (raised, closed, re-opened...)."""
+    center_value: str | None = None
+    corrections: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def from_center(self) -> bool:
+        return self.origin == "center"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,6 +127,11 @@ class QueryRow:
             "resolved_by_data": self.resolved_by_data,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "origin": self.origin,
+            "center_query": self.center_id,
+            "center_history": list(self.center_history),
+            "center_value": self.center_value,
+            "corrections": list(self.corrections),
         }
 
 
@@ -161,9 +185,15 @@ class _Rows:
         self.db_uid = study.info.db_uid
 
     def read(self, patient_uid: str, q: Query) -> dict[str, Any]:
-        plain = self.study.keyring.records.decrypt(
-            q.payload, query_aad(self.db_uid, patient_uid, q)
-        )
+        try:
+            plain = self.study.keyring.records.decrypt(
+                q.payload, query_aad(self.db_uid, patient_uid, q)
+            )
+        except DecryptionFailed:
+            session = object_session(q)
+            patient = session.get(Patient, q.patient_id) if session is not None else None
+            subject = patient.subject_code if patient is not None else f"patient {patient_uid}"
+            raise altered_query(self.study, subject, q.uid, q.form_id, q.status) from None
         data: dict[str, Any] = json.loads(plain)
         return data
 
@@ -201,6 +231,11 @@ class _Rows:
             present=p.get("present", True),
             created_at=q.created_at,
             updated_at=q.updated_at,
+            origin=q.origin or "site",
+            center_id=q.center_id,
+            center_history=tuple(p.get("center", {}).get("history", ())),
+            center_value=p.get("center", {}).get("center_value"),
+            corrections=tuple(p.get("corrections", ())),
         )
         return row, int(p.get("position", 0))
 
@@ -256,7 +291,9 @@ def sync_casebook(
     current: dict[str, tuple[Finding, int]] = {}
     for position, finding in enumerate(run_checks(book, today=today)):
         current.setdefault(finding.fingerprint, (finding, position))
-    existing = session.scalars(select(Query).where(Query.patient_id == patient.id))
+    existing = session.scalars(
+        select(Query).where(Query.patient_id == patient.id, Query.origin == "site")
+    )
     now = utcnow()
     for q in existing:
         payload = rows.read(patient.uid, q)
@@ -388,7 +425,12 @@ class QueryService:
                     select(Patient).where(Patient.id.in_(batch)).order_by(Patient.id)
                 )
                 for patient in patients:
-                    book = load_casebook(self.study, session, patient)
+                    try:
+                        book = load_casebook(self.study, session, patient)
+                    except DamagedRecord as exc:
+                        if not skip_damaged(exc):
+                            raise
+                        continue
                     total.merge(sync_casebook(self.study, session, patient, book, today=today))
             if progress is not None:
                 progress(start + len(batch), len(ids))
@@ -481,6 +523,8 @@ class QueryService:
                 answered_by=self.study.user.username,
                 answered_at=utcnow().isoformat(),
             )
+            if q.origin == "center":  # counted, so the center applies each answer once
+                payload["events"] = int(payload.get("events", 0)) + 1
             q.status = "answered"
             q.updated_at = utcnow()
             self._rows.write(patient.uid, q, payload)
@@ -489,10 +533,12 @@ class QueryService:
 
     def close(self, query_uid: str, note: str = "") -> QueryRow:
         """A reviewer (investigator or monitor) accepts the answer and closes the query."""
+        self._refuse_center(query_uid)
         self.study.user.require(Permission.CLOSE_QUERIES)
         text = note.strip()
         with self.study.transaction() as session:
             q, patient = self._query(session, query_uid)
+            self._not_center(q)
             if q.status == "closed":
                 raise ValidationError("This query is already closed.", zh="该质疑已关闭。")
             payload = self._rows.read(patient.uid, q)
@@ -521,6 +567,7 @@ class QueryService:
 
     def reopen(self, query_uid: str, note: str) -> QueryRow:
         """A reviewer does not accept the answer (or the closing): open again."""
+        self._refuse_center(query_uid)
         self.study.user.require(Permission.CLOSE_QUERIES)
         text = note.strip()
         if not text:
@@ -530,6 +577,7 @@ class QueryService:
             )
         with self.study.transaction() as session:
             q, patient = self._query(session, query_uid)
+            self._not_center(q)
             if q.status == "open":
                 raise ValidationError("This query is already open.", zh="该质疑已处于开启状态。")
             payload = self._rows.read(patient.uid, q)
@@ -552,6 +600,22 @@ class QueryService:
             return self._rows.row(patient.subject_code, patient.uid, q)
 
     # ------------------------------------------------------------ helpers
+
+    def _refuse_center(self, query_uid: str) -> None:
+        """Say first that a center query is closed by the center (whoever asks)."""
+        with self.study.reading() as session:
+            origin = session.scalar(select(Query.origin).where(Query.uid == query_uid))
+        if origin == "center":
+            self._not_center(Query(origin="center"))
+
+    @staticmethod
+    def _not_center(q: Query) -> None:
+        if q.origin == "center":
+            raise ValidationError(
+                "This query was raised by the coordinating center: answer it (or correct the "
+                "data); only the center closes or re-opens it.",
+                zh="该质疑由协调中心提出：请回复（或修改数据）；只有协调中心可以关闭或重新开启。",
+            )
 
     def _patient(self, session: Session, subject_code: str) -> Patient:
         patient = session.scalar(select(Patient).where(Patient.subject_code == subject_code))

@@ -18,7 +18,15 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006_authority",
+    "0007_center_queries",  # issue 16
+)
 """Every schema revision, oldest first; the last is the head."""
 
 

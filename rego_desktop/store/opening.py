@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,17 @@ from rego_desktop.audit import trail
 from rego_desktop.auth.passwords import join_problems, password_problem_labels
 from rego_desktop.auth.roles import Role, UserInfo
 from rego_desktop.auth.throttle import DEFAULT_THROTTLE, LoginThrottle
+from rego_desktop.authority.check import (
+    CREATE_DETAIL,
+    ESTABLISH_ACTION,
+    Rows,
+    establish,
+    is_established,
+    verify,
+)
+from rego_desktop.authority.errors import AuthorityProblem, authority_altered
+from rego_desktop.authority.guard import install
+from rego_desktop.authority.tags import SETS_VERSION, AuthorityKey, Kind
 from rego_desktop.backup.integrity import check_integrity
 from rego_desktop.crypto import recovery
 from rego_desktop.crypto.envelope import DataKeyring, DecryptionFailed
@@ -136,6 +147,7 @@ def create_study(
         with storage_errors(path), engine.begin() as conn:
             migrate.upgrade(conn)
         with storage_errors(path), Session(engine) as session, session.begin():
+            install(session, AuthorityKey.of(keyring))
             genesis = trail.genesis_mac(keyring, db_uid)
             session.add(
                 StudyMeta(
@@ -181,6 +193,7 @@ def create_study(
                     "study": definition.id,
                     "version": definition.version,
                     "site_key": site_key.fingerprint,
+                    CREATE_DETAIL: SETS_VERSION,
                 },
             )
     except BaseException:
@@ -356,8 +369,14 @@ def open_study(
     password: str,
     *,
     throttle: LoginThrottle = DEFAULT_THROTTLE,
+    allow_altered: bool = False,
 ) -> OpenStudy:
     """Unlock a study with a user's password and bring its schema up to date.
+
+    A study whose authority rows were altered outside the program raises
+    :class:`~rego_desktop.authority.errors.AuthorityAltered`, unless ``allow_altered``
+    (``audit --verify``, restore): then it opens read-only with
+    :attr:`OpenStudy.authority_problems` set.
 
     The integrity check of the whole file runs in a second thread while the password
     is checked (both wait on C code, not on each other), and is finished before anything
@@ -365,39 +384,42 @@ def open_study(
     restore, whatever the password.
     """
     path = path.resolve()
-    throttle.check(str(path), username)
     inspect_file(path)
     with ThreadPoolExecutor(1, thread_name_prefix="integrity") as pool:
         integrity = pool.submit(check_integrity, path)
         try:
-            data_key, user_uid = _unlock_with_password(path, username, password, throttle)
+            data_key, user_uid, db_uid = _unlock_with_password(path, username, password, throttle)
         except RegoError:
             integrity.result()  # damage explains the failure better, if there is any
             raise
         integrity.result()
-    throttle.succeeded(str(path), username)
-    return _open_unlocked(path, DataKeyring(data_key), user_uid)
+    throttle.succeeded(db_uid, username)
+    return _open_unlocked(path, DataKeyring(data_key), user_uid, allow_altered=allow_altered)
 
 
 def _unlock_with_password(
     path: Path, username: str, password: str, throttle: LoginThrottle
-) -> tuple[bytes, str]:
-    """The data key the user's password unwraps, and the user's uid."""
+) -> tuple[bytes, str, str]:
+    """The data key the user's password unwraps, the user's uid and the study's uid.
+
+    Failures are counted by the study's identity (its uid), outside the study file.
+    """
     with _readonly(path) as conn:
         db_uid, _site, _sid, _ver = _read_meta(conn, path)
+        throttle.check(db_uid, username)
         try:
             slot, slot_uid, user_uid = _read_slot(conn, "password", username)
         except AuthenticationError:
-            throttle.failed(str(path), username)
+            throttle.failed(db_uid, username)
             raise
     try:
         data_key = unwrap_with_password(
             slot, password, slot_aad(db_uid, slot_uid, "password", user_uid)
         )
     except (DecryptionFailed, ValueError):
-        throttle.failed(str(path), username)
+        throttle.failed(db_uid, username)
         raise AuthenticationError(WRONG_LOGIN, zh=WRONG_LOGIN_ZH) from None
-    return data_key, user_uid
+    return data_key, user_uid, db_uid
 
 
 def recover_access(
@@ -441,12 +463,17 @@ def recover_access(
     return opened
 
 
-def _open_unlocked(path: Path, keyring: DataKeyring, user_uid: str) -> OpenStudy:
+def _open_unlocked(
+    path: Path, keyring: DataKeyring, user_uid: str, *, allow_altered: bool = False
+) -> OpenStudy:
     engine = make_engine(path)
     try:
         with storage_errors(path), engine.begin() as conn:
             if migrate.current_revision(conn) != migrate.head_revision():
                 migrate.upgrade(conn)
+        problems, established = _check_authority(path, engine, keyring, user_uid)
+        if problems and not allow_altered:
+            raise authority_altered(problems)
         with storage_errors(path), Session(engine) as session:
             meta = session.get_one(StudyMeta, trail.META_ID)
             user = session.scalars(select(User).where(User.uid == user_uid)).one()
@@ -459,10 +486,60 @@ def _open_unlocked(path: Path, keyring: DataKeyring, user_uid: str) -> OpenStudy
                     "当前版本的 rego-desktop 无法识别；请安装新版本。",
                 )
             info = StudyInfo(meta.db_uid, meta.site_code, definition)
-            return OpenStudy(path, engine, keyring, user_info(user), info)
+            opened = OpenStudy(path, engine, keyring, user_info(user), info, tuple(problems))
+        if established and not problems:
+            from rego_desktop.services.signatures import complete_legacy_signatures
+
+            complete_legacy_signatures(opened)
+        return opened
     except BaseException:
         engine.dispose()
         raise
+
+
+def _check_authority(
+    path: Path, engine: Engine, keyring: DataKeyring, user_uid: str
+) -> tuple[list[AuthorityProblem], bool]:
+    """Tag an upgraded study's authority rows the first time (audited), then verify them.
+
+    Returns the problems found (named with the help of the audit trail) and whether the
+    rows were tagged just now.
+    """
+    with storage_errors(path), Session(engine) as session:
+        meta = session.get_one(StudyMeta, trail.META_ID)
+        fresh = meta.auth_tag is None and not is_established(session, keyring, meta.db_uid)
+    if fresh:
+        with (
+            storage_errors(path),
+            Session(engine.execution_options(sqlite_immediate=True)) as session,
+            session.begin(),
+        ):
+            _count, chain = trail.verify(session, keyring)
+            if chain:
+                return [
+                    AuthorityProblem(
+                        Kind.META,
+                        "the audit trail",
+                        "the audit trail is broken, so the users, signatures and locks "
+                        "cannot be vouched for",
+                        "稽查轨迹已损坏，无法确认用户、签名和锁定",
+                    )
+                ], False
+            user = session.scalars(select(User).where(User.uid == user_uid)).one()
+            tagged, refused = establish(session, keyring)
+            trail.append(
+                session,
+                keyring,
+                user_info(user),
+                ESTABLISH_ACTION,
+                details={"rows": tagged, "refused": [p.message for p in refused]},
+            )
+    with storage_errors(path), Session(engine) as session:
+        rows = Rows.load(session)
+        problems = verify(session, keyring, with_audit=False, rows=rows)
+        if problems:
+            problems = verify(session, keyring, with_audit=True, rows=rows)
+        return problems, fresh
 
 
 def active_usernames(path: Path) -> list[str]:

@@ -18,6 +18,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from rego_desktop.auth.roles import UserInfo
+from rego_desktop.authority.errors import AuthorityProblem, authority_altered
+from rego_desktop.authority.guard import install
+from rego_desktop.authority.tags import AuthorityKey
 from rego_desktop.crypto.envelope import DataKeyring
 from rego_desktop.errors import DamagedDatabase, DatabaseInUse, StorageFull
 from rego_desktop.study.schema import StudyDefinition
@@ -37,6 +40,9 @@ class OpenStudy:
     keyring: DataKeyring
     user: UserInfo
     info: StudyInfo
+    authority_problems: tuple[AuthorityProblem, ...] = ()
+    """Authority rows found altered at open (only ``audit --verify`` and an
+    administrator's restore open such a study; nothing else may write to it)."""
 
     @property
     def definition(self) -> StudyDefinition:
@@ -44,11 +50,19 @@ class OpenStudy:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A write transaction (BEGIN IMMEDIATE): commits at the end, rolls back on error."""
+        """A write transaction (BEGIN IMMEDIATE): commits at the end, rolls back on error.
+
+        Authority rows written in it are tagged at each flush
+        (:mod:`rego_desktop.authority.guard`); a study opened with altered authority
+        rows is never written to.
+        """
+        if self.authority_problems:
+            raise authority_altered(self.authority_problems)
         with storage_errors(self.path):
             session = Session(
                 self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
             )
+            install(session, AuthorityKey.of(self.keyring))
             with session, session.begin():
                 yield session
 

@@ -32,7 +32,15 @@ def _ae_terms(*entries: AeEntry) -> CodeList:
     for entry in entries:
         value, en, zh, grade = entry[:4]
         synonyms = entry[4] if len(entry) == 5 else ()
-        codes.append(Code(value, Label(en, zh), max_grade=grade, synonyms=synonyms))
+        codes.append(
+            Code(
+                value,
+                Label(en, zh),
+                max_grade=grade,
+                synonyms=synonyms,
+                meddra_llt=MEDDRA_LLT.get(value),
+            )
+        )
     return CodeList("ctcae_term", tuple(codes))
 
 
@@ -262,6 +270,43 @@ AE_OUTCOME = _codes(
     ("unknown", "Unknown", "不详"),
 )
 
+
+# MedDRA lowest-level-term code of each CTCAE v5.0 term below (CTCAE's "MedDRA Code"),
+# declared once; SDTM AE's AELLTCD comes from it. Each code was checked against public
+# CTCAE-to-MedDRA listings (a CTCAE v5.0 term table and/or the CTCAE v4.03 MedDRA code
+# list, whose codes v5.0 kept for these unchanged terms; see rego_desktop/cdisc/
+# meddra_sources.py). A term whose code could not be checked has none; "other" has
+# none by nature (the package's README.txt names both).
+MEDDRA_LLT: dict[str, int] = {
+    "ppes": 10054524,
+    "hypertension": 10020772,
+    "diarrhea": 10012727,
+    "fatigue": 10016256,
+    "anorexia": 10002646,
+    "weight_loss": 10047900,
+    "hoarseness": 10020201,
+    "mucositis_oral": 10028130,
+    "rash": 10037868,
+    "nausea": 10028813,
+    "vomiting": 10047700,
+    "abdominal_pain": 10000081,
+    "fever": 10016558,
+    "proteinuria": 10037032,
+    "hypothyroidism": 10021114,
+    "bilirubin_increased": 10005364,
+    "ast_increased": 10003481,
+    "alt_increased": 10001551,
+    "platelet_decreased": 10035528,
+    "neutrophil_decreased": 10029366,
+    "anemia": 10002272,
+    "hypophosphatemia": 10021059,
+    "lipase_increased": 10024574,
+    "ascites": 10003445,
+    "hepatic_failure": 10019663,
+    "gi_hemorrhage": 10055356,
+    "alopecia": 10001760,
+    "dysgeusia": 10013911,
+}
 
 # CTCAE v5.0 terms most often reported with regorafenib; max_grade is the term's
 # highest grade in CTCAE v5.0.

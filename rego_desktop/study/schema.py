@@ -60,12 +60,17 @@ class Code:
     ``synonyms`` are other names people write in charts (English and Chinese), so
     typing "HFSR" or "手足" finds the CTCAE term; they are matched only when typing
     and importing, never stored.
+
+    ``meddra_llt``: the MedDRA lowest-level-term code of a CTCAE v5.0 term (the
+    "MedDRA Code" column of CTCAE), written to SDTM AE as ``AELLTCD``; ``None`` when
+    the term has none or it could not be verified.
     """
 
     value: str
     label: Label
     max_grade: int | None = None
     synonyms: tuple[str, ...] = ()
+    meddra_llt: int | None = None
 
 
 @dataclass(frozen=True)

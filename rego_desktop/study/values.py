@@ -5,6 +5,15 @@ A value is ``str`` (text, choice, yes/no), ``int``, ``float``, ``datetime.date``
 several units: the unit the user chose is kept, and conversion happens only when a
 rule needs the canonical unit). ``None`` means "not entered".
 
+Charts abstracted after the fact do not always hold a value, so two more kinds exist
+where the study definition allows them: :class:`Missing` records *why* there is no
+value (``ND`` not done, ``UNK`` unknown, ``NA`` not applicable; ``field.missing_reasons``)
+and counts as an answer; :class:`~rego_desktop.study.dates.PartialDate` is a date known
+only to the month or the year (``field.partial_date``). Both are typed as their tokens
+("ND", "UNK", "NA", "2019", "2021-05"), stored as ``{"missing": "ND"}`` and "2021-05",
+and never turn into a number or a day here: derivations decide (imputation lives in
+:mod:`rego_desktop.rules.imputation`).
+
 Hard checks refuse impossible values with a message in English and Chinese that says
 what is allowed; soft checks (label deviations, consistency) live in the rules.
 """
@@ -19,12 +28,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
+from rego_desktop.study.dates import DatePeriod, PartialDate
 from rego_desktop.study.schema import (
+    MISSING_LABELS,
     Code,
     CodeList,
     Field,
     FieldType,
     Label,
+    MissingReason,
     StudyDefinition,
     fold,
 )
@@ -50,7 +62,86 @@ class Quantity:
         return self.value * unit.factor
 
 
-Value = str | int | float | dt.date | tuple[str, ...] | Quantity | None
+@dataclass(frozen=True)
+class Missing:
+    """No value, and why: the chart says the test was not done (``ND``), the value is
+    unknown or not recorded (``UNK``), or the item does not apply (``NA``)."""
+
+    reason: MissingReason
+
+    @property
+    def code(self) -> str:
+        return self.reason.value
+
+    @property
+    def label(self) -> Label:
+        return MISSING_LABELS[self.reason]
+
+
+Value = (
+    str
+    | int
+    | float
+    | dt.date
+    | tuple[str, ...]
+    | Quantity
+    | PartialDate
+    | DatePeriod
+    | Missing
+    | None
+)
+
+# Words a person may type for a missing reason besides its code (folded).
+_MISSING_WORDS: Final = {
+    MissingReason.NOT_DONE: ("not done", "未做", "未查"),
+    MissingReason.UNKNOWN: ("unknown", "not recorded", "不详", "未记录"),
+    MissingReason.NOT_APPLICABLE: ("not applicable", "n/a", "不适用"),
+}
+
+
+def missing_code(value: Value) -> str | None:
+    """The missing-data code of ``value`` ("ND", "UNK", "NA"), or None for a value."""
+    return value.code if isinstance(value, Missing) else None
+
+
+def is_answered(value: Value) -> bool:
+    """A value or a recorded reason for its absence: the item needs no more work."""
+    return value is not None and value != () and value != ""
+
+
+def missing_reasons_text(field: Field, language: str = "en") -> str:
+    """The missing reasons ``field`` allows, as "ND (Not done), UNK (Unknown ...)"."""
+    return ", ".join(
+        f"{r.value} ({MISSING_LABELS[r].text(language)})" for r in field.missing_reasons
+    )
+
+
+def parse_missing(field: Field, raw: str) -> Missing | None:
+    """The missing reason ``raw`` names ("ND", "unk", "未做", "Not done"), or None when
+    it names none. A reason the field does not allow is refused with what it allows."""
+    typed = fold(raw)
+    for reason in MissingReason:
+        names = {
+            fold(reason.value),
+            fold(MISSING_LABELS[reason].en),
+            fold(MISSING_LABELS[reason].zh),
+        }
+        names.update(fold(w) for w in _MISSING_WORDS[reason])
+        if typed in names:
+            if reason in field.missing_reasons:
+                return Missing(reason)
+            if not field.missing_reasons:
+                raise FieldProblem(
+                    field,
+                    f"{raw.strip()!r}: this item needs a value; no missing-data code is allowed.",
+                    f"{raw.strip()!r}:此项必须填写数值,不可使用缺失代码。",
+                )
+            raise FieldProblem(
+                field,
+                f"{reason.value} is not allowed here; allowed: {missing_reasons_text(field)}.",
+                f"此项不可使用{reason.value};可用:{missing_reasons_text(field, 'zh')}。",
+            )
+    return None
 
 
 class FieldProblem(ValueError):
@@ -68,7 +159,7 @@ def _fmt_number(x: float) -> str:
 
 def numeric(value: Value, field: Field) -> float | None:
     """The value in the field's canonical unit, or None when not entered."""
-    if value is None:
+    if value is None or isinstance(value, Missing):
         return None
     if isinstance(value, Quantity):
         return value.canonical(field)
@@ -81,6 +172,19 @@ def check(study: StudyDefinition, field: Field, value: Value) -> None:
     """Raise :class:`FieldProblem` if ``value`` is impossible for ``field``."""
     if value is None:
         return
+    if isinstance(value, Missing):
+        if value.reason not in field.missing_reasons:
+            reasons = missing_reasons_text(field)
+            raise FieldProblem(
+                field,
+                f"{value.code} is not allowed here"
+                + (f"; allowed: {reasons}." if reasons else "; a value is needed."),
+                f"此项不可使用{value.code}"
+                + (
+                    f";可用:{missing_reasons_text(field, 'zh')}。" if reasons else ";必须填写数值。"
+                ),
+            )
+        return
     kind = field.type
     if kind is FieldType.TEXT:
         if not isinstance(value, str):
@@ -91,6 +195,13 @@ def check(study: StudyDefinition, field: Field, value: Value) -> None:
                 f"is {len(value)} characters long; at most {field.max_length} are allowed.",
                 f"长度为{len(value)}个字符,最多允许{field.max_length}个。",
             )
+        return
+    if kind is FieldType.DATE and isinstance(value, PartialDate):
+        _check_partial(field, value)
+        return
+    if kind is FieldType.DATE and isinstance(value, DatePeriod):
+        if not field.partial_date:
+            raise _complete_date_needed(field, value.isoformat())
         return
     if kind is FieldType.DATE:
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
@@ -116,6 +227,25 @@ def check(study: StudyDefinition, field: Field, value: Value) -> None:
             raise FieldProblem(field, "lists a choice twice.", "有重复选项。")
         return
     _check_number(field, value)
+
+
+def _check_partial(field: Field, value: PartialDate) -> None:
+    if not field.partial_date:
+        raise _complete_date_needed(field, value.isoformat())
+    if value.complete:
+        raise FieldProblem(field, "a complete date is stored as a date.", "完整日期应按日期保存。")
+    if value.year < EARLIEST_DATE.year:
+        raise FieldProblem(
+            field, f"{value.isoformat()} is before 1900.", f"{value.isoformat()}早于1900年。"
+        )
+
+
+def _complete_date_needed(field: Field, text: str) -> FieldProblem:
+    return FieldProblem(
+        field,
+        f"{text} lacks the day; this date must be complete ({DATE_FORMS.en}).",
+        f"{text}缺少日;此日期必须完整({DATE_FORMS.zh})。",
+    )
 
 
 def _check_number(field: Field, value: Value) -> None:
@@ -237,6 +367,9 @@ def parse_text(study: StudyDefinition, field: Field, text: str, unit: str | None
         return None
     kind = field.type
     value: Value
+    missing = missing_in(study, field, raw)
+    if missing is not None:
+        return missing
     if kind is FieldType.TEXT:
         value = raw
     elif kind is FieldType.DATE:
@@ -259,17 +392,39 @@ def parse_text(study: StudyDefinition, field: Field, text: str, unit: str | None
     return value
 
 
+def missing_in(study: StudyDefinition, field: Field, raw: str) -> Missing | None:
+    """The missing reason typed as ``raw``, or None when ``raw`` is no reason (or is one
+    of the field's own choices); a reason the field does not allow is refused."""
+    if field.type is FieldType.TEXT or not raw.strip():
+        return None
+    return parse_missing(field, raw) if _may_be_missing(study, field, raw) else None
+
+
+def _may_be_missing(study: StudyDefinition, field: Field, raw: str) -> bool:
+    """Whether ``raw`` is read as a missing reason: not when it is one of the field's
+    own choices (a code list's "Unknown" stays that choice)."""
+    if field.type in (FieldType.CHOICE, FieldType.YES_NO):
+        return not _tiers(_options(_codelist(study, field)), raw, loose=False)[0]
+    return True
+
+
 # ---------------------------------------------------------------------- dates
 
-# The ways a full date may be typed. Partial dates (YYYY, YYYY-MM) will be added here
-# as forms without a day or month: date_parts already reports what a form holds.
+# The ways a date may be typed: full dates, then the partial forms (YYYY-MM, YYYY)
+# that fields with ``partial_date`` accept.
 _DATE_FORMS: Final = (
     re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"),
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+    re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})"),
 )
 DATE_FORMS = Label(
     "YYYY-MM-DD, YYYY-M-D, YYYY/MM/DD, YYYY.MM.DD or YYYYMMDD",
     "YYYY-MM-DD、YYYY-M-D、YYYY/MM/DD、YYYY.MM.DD或YYYYMMDD",
+)
+PARTIAL_FORMS = Label(
+    "or, when the chart lacks the day or the month, YYYY-MM or YYYY",
+    "病历缺少日或月时,也可输入YYYY-MM或YYYY",
 )
 
 
@@ -277,30 +432,39 @@ def date_parts(raw: str) -> tuple[int, int | None, int | None] | None:
     """Year, month and day of a typed date, or None if the text is no date form.
 
     Full-width digits and separators (typed with a Chinese input method) count as
-    plain ones. Month or day None is kept for partial dates (not accepted yet).
+    plain ones. Month or day is None for a partial form (YYYY-MM, YYYY).
     """
     text = unicodedata.normalize("NFKC", raw).strip()
     for form in _DATE_FORMS:
         match = form.fullmatch(text)
         if match is not None:
-            return int(match["y"]), int(match["m"]), int(match["d"])
+            groups = match.groupdict()
+            month = int(groups["m"]) if groups.get("m") else None
+            day = int(groups["d"]) if groups.get("d") else None
+            return int(match["y"]), month, day
     return None
 
 
-def parse_date(field: Field, raw: str) -> dt.date:
-    """A typed date: 2024-03-05, 2024-3-5, 2024/03/05, 2024.3.5 or 20240305."""
+def parse_date(field: Field, raw: str) -> dt.date | PartialDate:
+    """A typed date: 2024-03-05, 2024-3-5, 2024/03/05, 2024.3.5 or 20240305; and for a
+    field with ``partial_date`` also 2024-03 or 2024 (kept as a :class:`PartialDate`)."""
     text = raw.strip()
     parts = date_parts(text)
+    partial_en = f" ({PARTIAL_FORMS.en})" if field.partial_date else ""
+    partial_zh = f"({PARTIAL_FORMS.zh})" if field.partial_date else ""
     if parts is None:
         raise FieldProblem(
             field,
-            f"{text!r} is not a date; type it as {DATE_FORMS.en}, e.g. 2024-03-05.",
-            f"{text!r}不是有效日期;请按{DATE_FORMS.zh}格式输入,例如2024-03-05。",
+            f"{text!r} is not a date; type it as {DATE_FORMS.en}{partial_en}, e.g. 2024-03-05.",
+            f"{text!r}不是有效日期;请按{DATE_FORMS.zh}格式输入{partial_zh},例如2024-03-05。",
         )
     year, month, day = parts
+    if day is None and not field.partial_date:
+        raise _complete_date_needed(field, text)
     try:
-        if month is None or day is None:  # pragma: no cover - no partial form yet
-            raise ValueError("partial date")
+        if day is None:
+            return PartialDate(year, month)
+        assert month is not None
         return dt.date(year, month, day)
     except ValueError:
         raise FieldProblem(
@@ -461,6 +625,12 @@ def to_json(field: Field, value: Value) -> Any:
     """The JSON form stored (encrypted) in the database and written to transfer files."""
     if value is None:
         return None
+    if isinstance(value, Missing):
+        return {"missing": value.code}
+    if isinstance(value, PartialDate):
+        return value.isoformat()
+    if isinstance(value, DatePeriod):
+        return {"period": [value.first.isoformat(), value.last.isoformat()], "flag": value.flag}
     if isinstance(value, Quantity):
         return {"value": value.value, "unit": value.unit}
     if isinstance(value, dt.date):
@@ -473,8 +643,15 @@ def to_json(field: Field, value: Value) -> Any:
 def from_json(field: Field, data: Any) -> Value:
     if data is None:
         return None
+    if isinstance(data, dict) and "missing" in data:
+        return Missing(MissingReason(data["missing"]))
+    if isinstance(data, dict) and "period" in data:
+        first, last = data["period"]
+        return DatePeriod(dt.date.fromisoformat(first), dt.date.fromisoformat(last), data["flag"])
     kind = field.type
     if kind is FieldType.DATE:
+        if isinstance(data, str) and len(data) < len("YYYY-MM-DD"):
+            return PartialDate.parse(data)
         return dt.date.fromisoformat(data)
     if kind is FieldType.MULTI_CHOICE:
         return tuple(data)
@@ -488,9 +665,14 @@ def from_json(field: Field, data: Any) -> Value:
 
 
 def display(study: StudyDefinition, field: Field, value: Value, language: str = "en") -> str:
-    """Human-readable text of a value, with its unit and the code list label."""
+    """Human-readable text of a value, with its unit and the code list label; a missing
+    reason as its label ("Not done", "未做"), a partial date as entered ("2021-05")."""
     if value is None:
         return ""
+    if isinstance(value, Missing):
+        return value.label.text(language)
+    if isinstance(value, PartialDate | DatePeriod):
+        return value.isoformat()
     if isinstance(value, Quantity):
         return f"{value.value:.{field.decimals}f} {unit_text(field, value.unit, language)}"
     if isinstance(value, dt.date):

@@ -38,14 +38,21 @@ DEMO_PATIENTS = 120
 BACKUP_CHECK_MS = 60 * 60 * 1000  # is a daily backup due? checked hourly while logged in
 
 
+_INSTALLED: list[QTranslator] = []
+"""The translators of the language in use: a new language replaces them."""
+
+
 def install_translations(app: QApplication, language: str) -> list[QTranslator]:
     """Load our translation and Qt's own (buttons and texts of message boxes, file and
     print dialogs): Qt's from resources/i18n (shipped with the installer, see
-    ``tools/i18n.py qt``), else from the Qt installation."""
+    ``tools/i18n.py qt``), else from the Qt installation. The previous language's
+    translators are removed first, so switching (or going back to English) is whole."""
+    while _INSTALLED:
+        QApplication.removeTranslator(_INSTALLED.pop())
     app.setProperty(LANGUAGE_PROPERTY, language)
-    installed: list[QTranslator] = []
+    installed = _INSTALLED
     if language == "en":
-        return installed
+        return list(installed)
     ours = QTranslator(app)
     if ours.load(str(I18N / f"rego_desktop_{language}.qm")):
         app.installTranslator(ours)
@@ -55,7 +62,7 @@ def install_translations(app: QApplication, language: str) -> list[QTranslator]:
     if any(qt.load(QLocale(language), "qtbase", "_", folder) for folder in qt_folders):
         app.installTranslator(qt)
         installed.append(qt)
-    return installed
+    return list(installed)
 
 
 class SiteApplication(QObject):

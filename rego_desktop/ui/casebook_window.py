@@ -240,9 +240,12 @@ class CasebookWindow(QMainWindow):
             return ""
         s = active[-1]
         when = s.signed_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        return self.tr("Signed by {name} on {when}: “{meaning}”").format(
+        text = self.tr("Signed by {name} on {when}: “{meaning}”").format(
             name=s.full_name, when=when, meaning=s.meaning
         )
+        if s.broken:
+            text += " · " + self.tr("SIGNATURE BROKEN: changed after signing")
+        return text
 
     def _status_text(self, form: Form) -> str:
         assert self.book is not None

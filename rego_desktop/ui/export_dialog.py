@@ -3,6 +3,11 @@ signed, encrypted, de-identified transfer file for the coordinating center.
 
 The preview and the export both come from ``rego_desktop.exchange.export``; this
 screen only chooses the files and presents the result.
+
+It also writes the study workbook (``rego_desktop.workbooks.export``), as the ``xlsx``
+command does: the de-identified workbook (the transfer file's de-identification), or
+the site workbook, which keeps calendar dates and exact ages; before a site workbook is
+written the user is told so and asked to confirm, and it is never called de-identified.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Operation, Progress
 from rego_desktop.ui.setup_wizard import stored_center_key
 from rego_desktop.ui.widgets import buddy_label, error_label, language
+from rego_desktop.workbooks.export import WorkbookReport, export_workbook
 
 
 class ExportDialog(QDialog):
@@ -96,6 +102,20 @@ class ExportDialog(QDialog):
         self.done_label = QLabel()
         self.done_label.setObjectName("exportDone")
         self.done_label.setWordWrap(True)
+        self.site_workbook_button = QPushButton(self.tr("&Site workbook (keeps dates)…"))
+        self.site_workbook_button.setObjectName("siteWorkbook")
+        self.site_workbook_button.setAutoDefault(False)
+        self.site_workbook_button.clicked.connect(lambda: self.save_workbook(deidentified=False))
+        self.deid_workbook_button = QPushButton(self.tr("&De-identified workbook…"))
+        self.deid_workbook_button.setObjectName("deidentifiedWorkbook")
+        self.deid_workbook_button.setAutoDefault(False)
+        self.deid_workbook_button.clicked.connect(lambda: self.save_workbook(deidentified=True))
+        workbook_row = QHBoxLayout()
+        workbook_row.addWidget(self.deid_workbook_button)
+        workbook_row.addWidget(self.site_workbook_button)
+        workbook_row.addStretch(1)
+        form.addRow(QLabel(self.tr("Excel workbook:")), workbook_row)
+        self.workbook_written: WorkbookReport | None = None
         buttons = QDialogButtonBox()
         self.export_button = buttons.addButton(
             self.tr("&Export"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -244,4 +264,72 @@ class ExportDialog(QDialog):
 
     def _failed(self, exc: object) -> None:
         self.export_button.setEnabled(True)
+        self.site_workbook_button.setEnabled(True)
+        self.deid_workbook_button.setEnabled(True)
         show_failure(self, self.error, exc, self.messages)
+
+    # ---------------------------------------------------------------- workbook
+
+    def site_copy_text(self) -> str:
+        return self.tr(
+            "The site workbook is NOT de-identified: it keeps every calendar date and exact "
+            "ages (it has no names, record numbers, birth dates or free text). Keep it at "
+            "the site; for anything that leaves the site use the de-identified workbook."
+        )
+
+    def save_workbook(self, *, deidentified: bool, path: Path | None = None) -> None:
+        """Write the study workbook; a site workbook only after the user confirmed that
+        it keeps calendar dates. ``path`` skips the file dialog (tests)."""
+        self.error.hide()
+        title = self.tr("De-identified workbook") if deidentified else self.tr("Site workbook")
+        if not deidentified and not self.messages.confirm(
+            self, title, self.site_copy_text() + "\n\n" + self.tr("Write the site workbook?")
+        ):
+            return
+        if path is None:
+            stamp = dt.date.today().strftime("%Y%m%d")
+            kind = "deidentified" if deidentified else "site-copy"
+            suggested = Path.home() / f"{self.study.info.site_code}-{stamp}-{kind}.xlsx"
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, title, str(suggested), self.tr("Excel workbooks (*.xlsx)")
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+            if path.suffix.lower() != ".xlsx":
+                path = path.with_suffix(".xlsx")
+        study, out = self.study, path
+
+        def work(progress: Progress) -> WorkbookReport:
+            return export_workbook(study, out, deidentified=deidentified, progress=progress)
+
+        self.site_workbook_button.setEnabled(False)
+        self.deid_workbook_button.setEnabled(False)
+        self.operation = Operation(
+            work,
+            parent=self,
+            label=self.tr("Writing the workbook…"),
+            messages=self.messages,
+            report_errors=False,
+        )
+        self.operation.succeeded.connect(self._workbook_written)
+        self.operation.failed.connect(self._failed)
+        self.operation.start()
+
+    def _workbook_written(self, result: object) -> None:
+        assert isinstance(result, WorkbookReport)
+        self.workbook_written = result
+        self.site_workbook_button.setEnabled(True)
+        self.deid_workbook_button.setEnabled(True)
+        if result.deidentified:
+            text = self.tr(
+                "Written {path}: de-identified workbook of {patients} patients (no names, "
+                "record numbers, birth dates or free text; dates as study days; ages of 90 "
+                'or more as "{top}").'
+            ).format(path=result.path, patients=result.patients, top=AGE_GROUP_TOP)
+        else:
+            text = self.tr(
+                "Written {path}: SITE workbook of {patients} patients, NOT de-identified "
+                "(calendar dates kept). Keep it at the site."
+            ).format(path=result.path, patients=result.patients)
+        self.done_label.setText(text)

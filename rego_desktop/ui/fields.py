@@ -5,6 +5,11 @@ Each editor turns what was typed into a typed value through the domain's parser
 
 Signals of :class:`FieldEditor`: ``edited()`` on every change, ``left()`` when the
 user leaves the field (the moment hard errors are shown).
+
+A field whose study definition allows missing-data reasons takes them from the
+keyboard: typed as their code (``ND``, ``UNK``, ``NA``) or picked with Ctrl+M from a
+menu. A recorded reason is shown in italics on a tinted field with its label beside
+it, so it never reads as a value.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFocusEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCalendarWidget,
@@ -24,18 +29,22 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from rego_desktop.study.schema import Field, FieldType, StudyDefinition
+from rego_desktop.study.dates import PartialDate
+from rego_desktop.study.schema import MISSING_LABELS, Field, FieldType, StudyDefinition
 from rego_desktop.study.values import (
     FieldProblem,
+    Missing,
     Quantity,
     Value,
     choices,
     match_choice,
+    missing_in,
     parse_text,
     ranked_choices,
     unit_id,
@@ -44,6 +53,9 @@ from rego_desktop.study.values import (
 from rego_desktop.ui.widgets import language
 
 PROBLEM_STYLE = "border: 2px solid #a4262c;"
+# A recorded reason for a missing value: tinted and italic, never read as a value.
+MISSING_STYLE = "background: #f3f2f1; color: #5c2e91; font-style: italic;"
+MISSING_SHORTCUT = "Ctrl+M"
 
 
 class FieldEditor(QWidget):
@@ -55,6 +67,73 @@ class FieldEditor(QWidget):
         self.study = study
         self.field = field
         self.setObjectName(f"field_{field.id}")
+        self.badge = QLabel()
+        self.badge.setObjectName(f"missing_{field.id}")
+        self.badge.setStyleSheet("color: #5c2e91; font-style: italic;")
+        self.badge.hide()
+        self._problem = False
+        if field.missing_reasons:
+            shortcut = QShortcut(QKeySequence(MISSING_SHORTCUT), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.choose_missing)
+            self.edited.connect(self.refresh_missing)
+
+    # ------------------------------------------------------------ missing reasons
+
+    def choose_missing(self) -> None:
+        """Open the menu of the reasons this field allows (Ctrl+M); the pick replaces
+        what is typed."""
+        menu = QMenu(self)
+        menu.setObjectName(f"missingMenu_{self.field.id}")
+        for reason in self.field.missing_reasons:
+            label = MISSING_LABELS[reason].text(language())
+            action = QAction(f"&{reason.value}  {label}", menu)
+            action.setData(reason.value)
+            menu.addAction(action)
+        anchor = self.focus_target()
+        menu.setActiveAction(menu.actions()[0])
+        picked = menu.exec(anchor.mapToGlobal(anchor.rect().bottomLeft()))
+        if picked is not None:
+            reason = next(r for r in self.field.missing_reasons if r.value == picked.data())
+            self.set_value(Missing(reason))
+            self.edited.emit()
+        self.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def recorded_missing(self) -> Missing | None:
+        """The reason recorded in the field, if any (never raises)."""
+        try:
+            value = self.value()
+        except FieldProblem:
+            return None
+        return value if isinstance(value, Missing) else None
+
+    def refresh_missing(self) -> None:
+        """Show a recorded reason as such: its label beside the field, a tinted field."""
+        missing = self.recorded_missing()
+        if missing is None:
+            self.badge.hide()
+        else:
+            self.badge.setText(self.badge_text(missing))
+            self.badge.show()
+        self._restyle(missing is not None)
+
+    def badge_text(self, missing: Missing) -> str:
+        """What stands beside the field: the reason's label (the code is in the field)."""
+        return missing.label.text(language())
+
+    def _restyle(self, missing: bool) -> None:
+        style = PROBLEM_STYLE if self._problem else ""
+        if missing:
+            style += MISSING_STYLE
+        self.focus_target().setStyleSheet(style)
+
+    def missing_tooltip(self) -> str:
+        """What the field accepts besides a value, for its tool tip."""
+        codes = ", ".join(r.value for r in self.field.missing_reasons)
+        # An explicit context: Qt looks tr() up under the runtime (sub)class name.
+        return QCoreApplication.translate(
+            "FieldEditor", "No value in the chart: type {codes} or press Ctrl+M"
+        ).format(codes=codes)
 
     def value(self) -> Value:
         """The typed value; raises :class:`FieldProblem` if what was typed is impossible."""
@@ -84,7 +163,8 @@ class FieldEditor(QWidget):
         raise NotImplementedError
 
     def set_problem(self, problem: bool) -> None:
-        self.focus_target().setStyleSheet(PROBLEM_STYLE if problem else "")
+        self._problem = problem
+        self._restyle(self.recorded_missing() is not None)
 
     def _watch(self, widget: QWidget) -> None:
         widget.installEventFilter(self)
@@ -190,7 +270,18 @@ class NumberEditor(FieldEditor):
             layout.addWidget(self.unit)
         elif field.units:
             layout.addWidget(QLabel(unit_text(field, field.units[0].id)))
+        layout.addWidget(self.badge)
         layout.addStretch(1)
+        if field.missing_reasons:
+            self.edit.setToolTip(self.missing_tooltip())
+            self.edit.editingFinished.connect(self._normalise_missing)
+
+    def _normalise_missing(self) -> None:
+        """Show a reason typed as "nd" or "未做" back as its code."""
+        missing = self.recorded_missing()
+        if missing is not None and self.edit.text() != missing.code:
+            self.edit.setText(missing.code)
+        self.refresh_missing()
 
     def _choose_unit(self) -> None:
         if self.unit is not None:
@@ -209,12 +300,19 @@ class NumberEditor(FieldEditor):
         return text, None
 
     def value(self) -> Value:
+        missing = missing_in(self.study, self.field, self.edit.text())
+        if missing is not None:
+            return missing
         number, typed = self._split_unit()
         chosen = self.unit.currentData() if self.unit is not None else None
         return parse_text(self.study, self.field, number, typed or chosen)
 
     def set_value(self, value: Value) -> None:
-        if isinstance(value, Quantity):
+        if isinstance(value, Missing):
+            self.edit.setText(value.code)
+            if self.unit is not None:
+                self.unit.setCurrentIndex(max(0, self.unit.findData(self.default_unit)))
+        elif isinstance(value, Quantity):
             self.edit.setText(_number_text(value.value, self.field))
             if self.unit is not None:
                 self.unit.setCurrentIndex(max(0, self.unit.findData(value.unit)))
@@ -224,6 +322,7 @@ class NumberEditor(FieldEditor):
             self.edit.clear()
             if self.unit is not None:
                 self.unit.setCurrentIndex(max(0, self.unit.findData(self.default_unit)))
+        self.refresh_missing()
 
     def focus_target(self) -> QWidget:
         return self.edit
@@ -236,6 +335,7 @@ class NumberEditor(FieldEditor):
         self.edit.setText(str(raw.get("text", "")))
         if self.unit is not None and raw.get("unit"):
             self.unit.setCurrentIndex(max(0, self.unit.findData(raw["unit"])))
+        self.refresh_missing()
 
 
 _NUMBER_THEN_TEXT = re.compile(r"^([-+]?[\d.,]+)\s*(\S.*)$")
@@ -248,12 +348,13 @@ def _number_text(value: float, field: Field) -> str:
 
 
 class DateEditor(FieldEditor):
-    """A date typed as YYYY-MM-DD, with a calendar pop-up (button or F4)."""
+    """A date typed as YYYY-MM-DD, with a calendar pop-up (button or F4); where the
+    study allows partial dates also YYYY-MM or YYYY, kept as typed."""
 
     def __init__(self, study: StudyDefinition, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(study, field, parent)
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText("YYYY-MM-DD")
+        self.edit.setPlaceholderText("YYYY-MM(-DD)" if field.partial_date else "YYYY-MM-DD")
         self.edit.setMaximumWidth(140)
         self.edit.setMaxLength(10)
         self.edit.textEdited.connect(self.edited)
@@ -270,7 +371,15 @@ class DateEditor(FieldEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit)
         layout.addWidget(button)
+        layout.addWidget(self.badge)
         layout.addStretch(1)
+        tips = []
+        if field.partial_date:
+            tips.append(self.tr("The chart lacks the day or month: type YYYY-MM or YYYY"))
+        if field.missing_reasons:
+            tips.append(self.missing_tooltip())
+        if tips:
+            self.edit.setToolTip("\n".join(tips))
 
     def show_calendar(self) -> None:
         calendar = QCalendarWidget(self)
@@ -280,6 +389,8 @@ class DateEditor(FieldEditor):
             current = self.value()
         except FieldProblem:
             current = None
+        if isinstance(current, PartialDate):
+            current = current.first
         if isinstance(current, dt.date):
             calendar.setSelectedDate(QDate(current.year, current.month, current.day))
         calendar.activated.connect(self._picked)
@@ -290,13 +401,16 @@ class DateEditor(FieldEditor):
         self.calendar = calendar
 
     def _normalise(self) -> None:
-        """Show a date typed as 2024-3-5, 2024/03/05 or 20240305 back as 2024-03-05."""
+        """Show a date typed as 2024-3-5, 2024/03/05 or 20240305 back as 2024-03-05 (and
+        2021-5 as 2021-05, "unk" as UNK)."""
         try:
             value = self.value()
         except FieldProblem:
             return
-        if isinstance(value, dt.date) and self.edit.text() != value.isoformat():
-            self.edit.setText(value.isoformat())
+        shown = _date_text(value)
+        if shown and self.edit.text() != shown:
+            self.edit.setText(shown)
+        self.refresh_missing()
 
     def _picked(self, date: QDate) -> None:
         self.edit.setText(date.toString("yyyy-MM-dd"))
@@ -310,7 +424,8 @@ class DateEditor(FieldEditor):
         return parse_text(self.study, self.field, self.edit.text())
 
     def set_value(self, value: Value) -> None:
-        self.edit.setText(value.isoformat() if isinstance(value, dt.date) else "")
+        self.edit.setText(_date_text(value))
+        self.refresh_missing()
 
     def focus_target(self) -> QWidget:
         return self.edit
@@ -320,6 +435,16 @@ class DateEditor(FieldEditor):
 
     def set_raw(self, raw: dict[str, Any]) -> None:
         self.edit.setText(str(raw.get("text", "")))
+        self.refresh_missing()
+
+
+def _date_text(value: Value) -> str:
+    """A date, a partial date or a missing reason as the date field shows it."""
+    if isinstance(value, Missing):
+        return value.code
+    if isinstance(value, dt.date | PartialDate):
+        return value.isoformat()
+    return ""
 
 
 class ChoiceEditor(FieldEditor):
@@ -362,16 +487,19 @@ class ChoiceEditor(FieldEditor):
         layout.setSpacing(1)
         row = QHBoxLayout()
         row.addWidget(self.combo)
+        row.addWidget(self.badge)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addWidget(self.hint)
+        if field.missing_reasons:
+            self.combo.setToolTip(self.missing_tooltip())
 
     def _show_hint(self, text: str) -> None:
         """Name what leaving the field would pick, or the candidates."""
         text = text.strip()
         ranked = ranked_choices(self.study, self.field, text) if text else []
         exact = [label for value, label in ranked if label.text(language()) == text]
-        if not text or exact:
+        if not text or exact or self.recorded_missing() is not None:
             self.hint.hide()
             return
         if not ranked:
@@ -395,6 +523,9 @@ class ChoiceEditor(FieldEditor):
         text = self.combo.currentText().strip()
         if not text:
             return None
+        missing = missing_in(self.study, self.field, text)
+        if missing is not None:
+            return missing
         return match_choice(self.study, self.field, text, loose=True)
 
     def _normalise(self) -> None:
@@ -404,17 +535,27 @@ class ChoiceEditor(FieldEditor):
             value = self.value()
         except FieldProblem:
             return
-        if value is not None:
+        if isinstance(value, Missing):
+            if self.combo.currentText() != value.code:
+                self.combo.setCurrentIndex(0)
+                self.combo.setEditText(value.code)
+        elif value is not None:
             index = self.combo.findData(value)
             if index >= 0 and self.combo.currentIndex() != index:
                 self.combo.setCurrentIndex(index)
             elif index >= 0:
                 self.combo.setEditText(self.combo.itemText(index))
+        self.refresh_missing()
 
     def set_value(self, value: Value) -> None:
-        index = self.combo.findData(value) if value is not None else 0
-        self.combo.setCurrentIndex(max(0, index))
-        self.combo.setEditText(self.combo.itemText(max(0, index)))
+        if isinstance(value, Missing):
+            self.combo.setCurrentIndex(0)
+            self.combo.setEditText(value.code)
+        else:
+            index = self.combo.findData(value) if value is not None else 0
+            self.combo.setCurrentIndex(max(0, index))
+            self.combo.setEditText(self.combo.itemText(max(0, index)))
+        self.refresh_missing()
 
     def focus_target(self) -> QWidget:
         return self.combo
@@ -427,6 +568,7 @@ class ChoiceEditor(FieldEditor):
             self.set_value(raw.get("value"))
         else:
             self.combo.setEditText(str(raw.get("text", "")))
+        self.refresh_missing()
 
 
 class MultiChoiceEditor(FieldEditor):
@@ -447,9 +589,15 @@ class MultiChoiceEditor(FieldEditor):
             grid.addWidget(box, i // self.columns, i % self.columns)
             self.boxes.append((value, box))
         self._roving(0)
+        self.reason: Missing | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(grid)
+        outer.addWidget(self.badge)
+        if field.missing_reasons:
+            for _v, box in self.boxes:
+                box.setToolTip(self.missing_tooltip())
+                box.toggled.connect(self._box_toggled)
 
     def _roving(self, current: int) -> None:
         """Only the current box is a Tab stop (the rest take arrows and clicks)."""
@@ -480,14 +628,32 @@ class MultiChoiceEditor(FieldEditor):
                 self._roving(index)
         return super().eventFilter(watched, event)
 
+    def missing_tooltip(self) -> str:
+        codes = ", ".join(r.value for r in self.field.missing_reasons)
+        return self.tr("No answer in the chart ({codes}): press Ctrl+M").format(codes=codes)
+
+    def badge_text(self, missing: Missing) -> str:
+        """No box holds the code, so the badge shows it with its label."""
+        return f"{missing.code} · {missing.label.text(language())}"
+
+    def _box_toggled(self, checked: bool) -> None:
+        """Ticking a choice replaces a recorded reason."""
+        if checked and self.reason is not None:
+            self.reason = None
+            self.refresh_missing()
+
     def value(self) -> Value:
         picked = tuple(v for v, box in self.boxes if box.isChecked())
+        if not picked and self.reason is not None:
+            return self.reason
         return picked or None
 
     def set_value(self, value: Value) -> None:
+        self.reason = value if isinstance(value, Missing) else None
         chosen = set(value) if isinstance(value, tuple) else set()
         for v, box in self.boxes:
             box.setChecked(v in chosen)
+        self.refresh_missing()
 
     def focus_target(self) -> QWidget:
         for _v, box in self.boxes:
@@ -496,13 +662,21 @@ class MultiChoiceEditor(FieldEditor):
         return self.boxes[0][1] if self.boxes else self
 
     def raw(self) -> dict[str, Any]:
-        return {"values": [v for v, box in self.boxes if box.isChecked()]}
+        picked = [v for v, box in self.boxes if box.isChecked()]
+        if not picked and self.reason is not None:
+            return {"values": [], "missing": self.reason.code}
+        return {"values": picked}
 
     def set_raw(self, raw: dict[str, Any]) -> None:
-        self.set_value(tuple(raw.get("values", ())))
+        code = raw.get("missing")
+        reason = next((r for r in self.field.missing_reasons if r.value == code), None)
+        if reason is not None:
+            self.set_value(Missing(reason))
+        else:
+            self.set_value(tuple(raw.get("values", ())))
 
-    def set_problem(self, problem: bool) -> None:
-        self.setStyleSheet(PROBLEM_STYLE if problem else "")
+    def _restyle(self, missing: bool) -> None:
+        self.setStyleSheet(PROBLEM_STYLE if self._problem else "")
 
 
 def make_editor(

@@ -37,6 +37,7 @@ from rego_desktop.services.patients import PatientService
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.schema import Field, Form, Section
 from rego_desktop.study.values import FieldProblem, Value
+from rego_desktop.ui.center_query_notes import CenterQueryNotes
 from rego_desktop.ui.fields import FieldEditor, make_editor
 from rego_desktop.ui.geometry import place
 from rego_desktop.ui.keyboard import focus_first_editable
@@ -241,6 +242,10 @@ class FormWizard(QWizard):
             row = self.rows.get(field_id)
             if row is not None and row.editor is not None:
                 row.editor.set_value(value)
+        # The coordinating center's queries of this entry, at their fields (issue 16).
+        self.center_queries = CenterQueryNotes(
+            self, study, messages, casebook.subject_code, form.id, item_uid, self.rows
+        )
         self._restore_draft()
         self.refresh_applicability()
         self.refresh_proposals()

@@ -166,6 +166,9 @@ class MainWindow(QMainWindow):
 
         tools = self.menuBar().addMenu(self.tr("&Tools"))
         tools.addAction(self._action(self.tr("&Queries…"), self.show_queries, "Ctrl+Shift+Q"))
+        tools.addAction(  # issue 16
+            self._action(self.tr("&Import center queries…"), self.import_center_queries)
+        )
         export = self._action(self.tr("&Export for the center…"), self.export_transfer)
         export.setEnabled(self.study.user.can(Permission.EXPORT))
         tools.addAction(export)
@@ -353,6 +356,12 @@ class MainWindow(QMainWindow):
         dialog = QueriesDialog(self.study, self.messages, None, self)
         dialog.open_subject.connect(self.open_patient)
         dialog.exec()
+        self.refresh()
+
+    def import_center_queries(self) -> None:
+        from rego_desktop.ui.queries_view import ImportQueriesDialog
+
+        ImportQueriesDialog(self.study, self.messages, self).exec()
         self.refresh()
 
     def manage_users(self) -> None:

@@ -9,6 +9,11 @@ for a real printer each page is rendered at the printer's resolution (at most
 :data:`MAX_DPI`) with PDFium (the ``pypdfium2`` package) and painted on the
 :class:`QPrinter`.
 
+Saving offers two kinds of file in its dialog: the site copy (name and record number
+in the header) and the de-identified copy, which shows the patient as the transfer file
+carries them (dates as study days, ages of 90 or more as "90+"; see
+:mod:`rego_desktop.reports.pdf`). The choice is the file type of the save dialog.
+
 Both functions raise :class:`~rego_desktop.errors.RegoError` with a message for the
 user (no study access, unknown subject, printer failure, PDFium missing); the caller
 shows it like any other action error. When they succeed they say so (which printer,
@@ -30,6 +35,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from rego_desktop.auth.roles import Permission
 from rego_desktop.errors import RegoError
+from rego_desktop.files import write_bytes_atomically
 from rego_desktop.reports.pdf import PdfOptions, file_name, page_count, patient_pdf
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.ui.messages import STATUS_MS, MessageService, status_window
@@ -42,6 +48,18 @@ def default_file_name(subject_code: str) -> str:
     """The suggested name of a saved summary, e.g. ``BJ01-0003-summary.pdf``."""
     stem = Path(file_name(subject_code)).stem
     return QCoreApplication.translate("PrintCasebook", "{code}-summary.pdf").format(code=stem)
+
+
+def pdf_filters() -> tuple[str, str]:
+    """The save dialog's two file types: (site copy, de-identified copy)."""
+    return (
+        QCoreApplication.translate(
+            "PrintCasebook", "PDF with name and record number, keep at the site (*.pdf)"
+        ),
+        QCoreApplication.translate(
+            "PrintCasebook", "De-identified PDF, dates as study days (*.pdf)"
+        ),
+    )
 
 
 def _confirm(
@@ -221,16 +239,19 @@ def save_casebook_pdf(
     Returns the file written, or None when the user cancels. Names the file when done.
     """
     if path is None:
-        chosen, _ = QFileDialog.getSaveFileName(
+        identified_filter, deidentified_filter = pdf_filters()
+        chosen, chosen_filter = QFileDialog.getSaveFileName(
             parent,
             QCoreApplication.translate("PrintCasebook", "Save summary of {code} as PDF").format(
                 code=subject_code
             ),
             str(Path.home() / default_file_name(subject_code)),
-            QCoreApplication.translate("PrintCasebook", "PDF files (*.pdf)"),
+            ";;".join((identified_filter, deidentified_filter)),
+            deidentified_filter if deidentified else identified_filter,
         )
         if not chosen:
             return None
+        deidentified = chosen_filter == deidentified_filter
         path = Path(chosen)
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(".pdf")
@@ -238,21 +259,22 @@ def save_casebook_pdf(
     pdf = _with_busy_cursor(
         lambda: summary_pdf(study, subject_code, language=language, deidentified=deidentified)
     )
-    try:
-        path.write_bytes(pdf)
-    except OSError as exc:
-        raise RegoError(
-            QCoreApplication.translate("PrintCasebook", "Could not write {path}: {reason}.").format(
-                path=path, reason=exc.strerror
-            )
-        ) from None
+    write_bytes_atomically(path, pdf, what="the PDF summary", what_zh="PDF 摘要")
+    saved = (
+        QCoreApplication.translate(
+            "PrintCasebook", "The de-identified summary of {code} was saved as {path}."
+        )
+        if deidentified
+        else QCoreApplication.translate(
+            "PrintCasebook",
+            "The summary of {code} was saved as {path}; it names the patient: keep it at the site.",
+        )
+    )
     _confirm(
         parent,
         messages,
         QCoreApplication.translate("PrintCasebook", "Save summary as PDF"),
-        QCoreApplication.translate(
-            "PrintCasebook", "The summary of {code} was saved as {path}."
-        ).format(code=subject_code, path=path),
+        saved.format(code=subject_code, path=path),
     )
     return path
 

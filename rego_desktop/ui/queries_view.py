@@ -6,11 +6,18 @@ query service; buttons only reflect the role.
 
 Signals of :class:`QueriesDialog`: ``open_subject(str)`` when the user asks to go to
 a patient's casebook from the site list.
+
+Queries of the coordinating center (issue 16) are listed with the site's own, marked
+"From the center" with the center's query id; staff answer them, or correct the field
+they are about with a reason for change (:meth:`QueriesDialog.correct`). Only the
+center closes or re-opens them: its next query file, imported with
+:class:`ImportQueriesDialog` (Tools menu, or the button here), brings that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor
@@ -19,8 +26,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QStatusBar,
     QTableWidget,
@@ -31,6 +41,12 @@ from PySide6.QtWidgets import (
 
 from rego_desktop.auth.roles import Permission
 from rego_desktop.errors import RegoError
+from rego_desktop.exchange.keys import load_center_public_key
+from rego_desktop.services.center_queries import (
+    ImportResult,
+    correct_from_query,
+    import_query_file,
+)
 from rego_desktop.services.queries import QueryRow, QueryService, SyncResult
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.ui.errors import report_exception
@@ -120,6 +136,18 @@ class QueriesDialog(QDialog):
         self.reopen_button = QPushButton(self.tr("&Re-open…"))
         self.reopen_button.setEnabled(user.can(Permission.CLOSE_QUERIES))
         self.reopen_button.clicked.connect(self.reopen)
+        self.correct_button = QPushButton(self.tr("Corr&ect value…"))
+        self.correct_button.setToolTip(
+            self.tr("Correct the field a query of the center is about, with a reason")
+        )
+        self.correct_button.setEnabled(
+            user.can(Permission.EDIT_DATA) and user.can(Permission.ANSWER_QUERIES)
+        )
+        self.correct_button.clicked.connect(self.correct)
+        self.import_button = QPushButton(self.tr("&Import center queries…"))
+        self.import_button.setEnabled(user.can(Permission.ANSWER_QUERIES))
+        self.import_button.setVisible(subject is None)
+        self.import_button.clicked.connect(self.import_center_queries)
         self.check_button = QPushButton(self.tr("Run &checks"))
         self.check_button.clicked.connect(self.run_checks)
         self.go_button = QPushButton(self.tr("&Go to patient"))
@@ -128,9 +156,11 @@ class QueriesDialog(QDialog):
         buttons = QHBoxLayout()
         for b in (
             self.answer_button,
+            self.correct_button,
             self.close_button,
             self.reopen_button,
             self.check_button,
+            self.import_button,
             self.go_button,
         ):
             buttons.addWidget(b)
@@ -169,13 +199,15 @@ class QueriesDialog(QDialog):
                 row.where_zh if zh else row.where,
                 self._severity(row.severity),
                 self._status(row.status) + ("" if row.present else self.tr(" (resolved)")),
-                row.message_zh if zh else row.message,
+                self._origin(row) + (row.message_zh if zh else row.message),
                 row.answer or "",
                 row.note or "",
             ]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(UID_ROLE, row.uid)
+                if row.from_center and j == 4:
+                    item.setToolTip(self.history_text(row))
                 colour = SEVERITY_COLOURS.get(str(row.severity)) if j == 2 else None
                 if colour:
                     item.setForeground(QColor(colour))
@@ -208,6 +240,30 @@ class QueriesDialog(QDialog):
             "closed": self.tr("closed"),
         }.get(str(status), str(status))
 
+    def _origin(self, row: QueryRow) -> str:
+        """The mark of a query of the coordinating center (empty for the site's own)."""
+        if not row.from_center:
+            return ""
+        return self.tr("[From the center, {id}] ").format(id=row.center_id)
+
+    def history_text(self, row: QueryRow) -> str:
+        """A center query's history as the center sent it, one event a line."""
+        names = {
+            "raised": self.tr("raised"),
+            "answered": self.tr("answered"),
+            "corrected": self.tr("corrected"),
+            "closed": self.tr("closed"),
+            "reopened": self.tr("re-opened"),
+        }
+        lines = []
+        for event in row.center_history:
+            text = f": {event['text']}" if event.get("text") else ""
+            lines.append(
+                f"{str(event['at'])[:16].replace('T', ' ')}  "
+                f"{names.get(event['event'], event['event'])} ({event['by']}){text}"
+            )
+        return "\n".join(lines)
+
     def selected(self) -> QueryRow | None:
         row = self.table.currentRow()
         return self.rows[row] if 0 <= row < len(self.rows) else None
@@ -223,6 +279,14 @@ class QueriesDialog(QDialog):
                 message=query.message_zh if zh else query.message,
             ),
         ]
+        if query.from_center:
+            lines.insert(
+                0, self.tr("Query {id} of the coordinating center").format(id=query.center_id)
+            )
+            if query.center_value is not None:
+                lines.append(
+                    self.tr("Value the center saw: {value}").format(value=query.center_value)
+                )
         if query.answer:
             lines.append(self.tr("Answer so far: {answer}").format(answer=query.answer))
         if query.note:
@@ -262,6 +326,47 @@ class QueriesDialog(QDialog):
     def reopen(self) -> None:
         self._act(self.tr("Re-open query"), self.tr("Why is the answer not accepted?"), "reopen")
 
+    def correct(self) -> None:
+        """Correct the field a center query is about: the new value, then the reason."""
+        query = self.selected()
+        title = self.tr("Correct value")
+        if query is None:
+            return
+        if not query.from_center or not query.field:
+            self.messages.info(
+                self,
+                title,
+                self.tr(
+                    "Only a query of the coordinating center about one field is corrected "
+                    "here; correct other data in the patient's form."
+                ),
+            )
+            return
+        value = self.messages.ask_text(
+            self, title, self.tr("Corrected value (as you would type it in the form):"),
+            self.describe(query),
+        )  # fmt: skip
+        if value is None:
+            return
+        reason = self.messages.ask_text(
+            self, title, self.tr("Reason for the change (goes to the audit trail and the center):"),
+            self.describe(query),
+        )  # fmt: skip
+        if reason is None:
+            return
+        try:
+            correct_from_query(self.study, query.uid, value, reason)
+        except RegoError as exc:
+            self.messages.error(self, title, exc.text(language()))
+        except Exception as exc:
+            report_exception(self, exc, self.messages)
+        self.reload()
+
+    def import_center_queries(self) -> None:
+        dialog = ImportQueriesDialog(self.study, self.messages, self)
+        dialog.exec()
+        self.reload()
+
     def run_checks(self) -> None:
         service, subject = self.service, self.subject
 
@@ -297,3 +402,95 @@ class QueriesDialog(QDialog):
         query = self.selected()
         if query is not None and self.subject is None:
             self.open_subject.emit(query.subject)
+
+
+class ImportQueriesDialog(QDialog):
+    """Choose a query file of the coordinating center, import it, show what it changed.
+
+    The file is verified with the center key registered at set-up (the one shown); a
+    refused file changes nothing and the reason is shown.
+    """
+
+    def __init__(
+        self,
+        study: OpenStudy,
+        messages: MessageService,
+        parent: QWidget | None = None,
+        *,
+        center_key: Path | None = None,
+    ) -> None:
+        super().__init__(parent)
+        from rego_desktop.ui.setup_wizard import stored_center_key
+
+        self.study = study
+        self.messages = messages
+        self.center_key = center_key or stored_center_key()
+        self.imported: ImportResult | None = None
+        self.setObjectName("importQueriesDialog")
+        self.setWindowTitle(self.tr("Import queries of the coordinating center"))
+        self.key_label = QLabel()
+        self.key_label.setObjectName("centerKey")
+        self.key_label.setWordWrap(True)
+        try:
+            key = load_center_public_key(self.center_key)
+            self.key_label.setText(
+                self.tr("Verified with the key of {center} (fingerprint {fingerprint}).").format(
+                    center=key.center, fingerprint=key.fingerprint
+                )
+            )
+        except RegoError as exc:
+            self.key_label.setText(exc.text(language()))
+        self.path = QLineEdit()
+        self.path.setObjectName("queryFilePath")
+        label = QLabel(self.tr("Query &file:"))
+        label.setBuddy(self.path)
+        browse = QPushButton(self.tr("&Browse…"))
+        browse.clicked.connect(self.browse)
+        row = QHBoxLayout()
+        row.addWidget(label)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        self.report = QPlainTextEdit()
+        self.report.setObjectName("importReport")
+        self.report.setReadOnly(True)
+        self.import_button = QPushButton(self.tr("&Import"))
+        self.import_button.clicked.connect(self.run_import)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.key_label)
+        layout.addLayout(row)
+        layout.addWidget(self.report, 1)
+        layout.addWidget(buttons)
+        set_default_button(self, self.import_button)
+        place(self, "importQueries", QSize(640, 360))
+        self.path.setFocus()
+
+    def browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Query file of the coordinating center"),
+            "",
+            self.tr("Query files (*.rgq);;All files (*)"),
+        )
+        if name:
+            self.path.setText(name)
+
+    def run_import(self) -> ImportResult | None:
+        title = self.windowTitle()
+        text = self.path.text().strip()
+        if not text:
+            self.messages.error(self, title, self.tr("Choose the query file first."))
+            return None
+        try:
+            center = load_center_public_key(self.center_key)
+            self.imported = import_query_file(self.study, Path(text), center)
+        except RegoError as exc:
+            self.messages.error(self, title, exc.text(language()))
+            return None
+        except Exception as exc:
+            report_exception(self, exc, self.messages)
+            return None
+        self.report.setPlainText("\n".join(self.imported.lines(language())))
+        return self.imported

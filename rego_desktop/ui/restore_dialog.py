@@ -2,9 +2,12 @@
 
 Shown from the log-in screen (no study is open then), e.g. when the integrity check at
 open reports a damaged file. The domain (:mod:`rego_desktop.backup.restore`) does the
-work in the background: the backup must open with the user name and password valid
-when it was made, pass the integrity check, verify its audit trail and decrypt
-completely before the study file is replaced; the replaced file is kept, renamed.
+work in the background. Restoring is for administrators of the current study: the user
+name and password are checked against the study file first (against the backup only
+when there is no readable study file). The backup must open with the password valid
+when it was made (a second, optional field when it has changed since), pass the
+integrity check, verify its audit trail and decrypt completely before the study file is
+replaced; the replaced file is kept, renamed.
 
 Signals: ``restored(object)`` with the :class:`~rego_desktop.backup.restore.RestoreResult`.
 """
@@ -70,10 +73,12 @@ class RestoreDialog(QDialog):
 
         intro = QLabel(
             self.tr(
-                "Study database: {path}\n\nChoose a backup. It is checked completely before "
-                "anything is replaced: it must open with your user name and password as they "
-                "were when the backup was made, pass the integrity check and its audit trail "
-                "must verify. The current file is kept beside it, renamed with the date."
+                "Study database: {path}\n\nRestoring is for administrators of this study: "
+                "sign in with your current user name and password. Choose a backup. It is "
+                "checked completely before anything is replaced: it must open with your "
+                "password as it was when the backup was made, pass the integrity check and "
+                "its audit trail must verify. The current file is kept beside it, renamed "
+                "with the date."
             ).format(path=db_path)
         )
         intro.setWordWrap(True)
@@ -109,10 +114,15 @@ class RestoreDialog(QDialog):
         self.password = QLineEdit()
         self.password.setObjectName("restorePassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.backup_password = QLineEdit()
+        self.backup_password.setObjectName("restoreBackupPassword")
+        self.backup_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.backup_password.setPlaceholderText(self.tr("only if it has changed since"))
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(self.tr("&User name:"), self.username)
-        form.addRow(self.tr("&Password (as it was in the backup):"), self.password)
+        form.addRow(self.tr("&Password:"), self.password)
+        form.addRow(self.tr("Password in the &backup:"), self.backup_password)
         self.error = error_label()
 
         buttons = QDialogButtonBox()
@@ -245,8 +255,10 @@ class RestoreDialog(QDialog):
         backup, user, password = inputs
         work_dir = self.db_path.parent if self.db_path.parent.is_dir() else None
 
+        old = self.backup_password.text() or password
+
         def work(progress: Progress) -> BackupCheck:
-            return check_backup(backup, user, password, work_dir=work_dir, progress=progress)
+            return check_backup(backup, user, old, work_dir=work_dir, progress=progress)
 
         self._run(work, self.tr("Checking the backup…"), self._checked)
 
@@ -266,9 +278,12 @@ class RestoreDialog(QDialog):
         ):
             return
         target = self.db_path
+        old = self.backup_password.text() or None
 
         def work(progress: Progress) -> RestoreResult:
-            return restore_backup(backup, target, user, password, progress=progress)
+            return restore_backup(
+                backup, target, user, password, backup_password=old, progress=progress
+            )
 
         self._run(work, self.tr("Checking and restoring the backup…"), self._restored)
 
@@ -316,6 +331,7 @@ class RestoreDialog(QDialog):
     def _failed(self, exc: object) -> None:
         self._busy(False)
         self.password.clear()
+        self.backup_password.clear()
         self.password.setFocus()
         show_failure(self, self.error, exc, self.messages)
 
@@ -329,6 +345,7 @@ class RestoreDialog(QDialog):
             self.other_button,
             self.username,
             self.password,
+            self.backup_password,
             self.check_button,
             self.restore_button,
         ):

@@ -3,14 +3,25 @@
 One row per field of every form (identifying and free-text fields included, marked as
 not listed), saying what the listing columns hold: labels in English and Chinese,
 type, units with their conversion factor, the code list with every value and its
-labels, the hard range, whether it is required, derived or conditional.
+labels, the hard range, whether it is required, derived or conditional, which
+missing-data codes it may hold instead of a value (``ND``, ``UNK``, ``NA``; listed in
+the ``codelists`` sheet as the code list :data:`MISSING_CODELIST`) and whether it
+accepts a partial date (``YYYY`` or ``YYYY-MM``).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from rego_desktop.study.schema import Field, FieldType, Form, StudyDefinition, Unit
+from rego_desktop.study.schema import (
+    MISSING_LABELS,
+    Field,
+    FieldType,
+    Form,
+    MissingReason,
+    StudyDefinition,
+    Unit,
+)
 from rego_desktop.study.values import choices
 from rego_desktop.workbooks.listings import exported, field_columns
 from rego_desktop.workbooks.sheets import Sheet
@@ -35,10 +46,15 @@ DICTIONARY_HEADER: Final = [
     "applies_when",
     "identifying",
     "free_text",
+    "missing_codes",
+    "partial_date",
     "listing_columns",
 ]
 
 CODELIST_HEADER: Final = ["codelist", "value", "label_en", "label_zh", "max_grade"]
+MISSING_CODELIST: Final = "missing_reason"
+"""The code list of the missing-data codes, in the ``codelists`` sheet."""
+PARTIAL_FORMS: Final = "YYYY or YYYY-MM accepted (listed as entered)"
 
 
 def _yes(flag: bool) -> str:
@@ -81,22 +97,41 @@ def type_text(f: Field) -> str:
     return f.type.value
 
 
-def dictionary_rows(study: StudyDefinition) -> list[list[str | int]]:
+def missing_text(f: Field) -> str:
+    """The missing-data codes ``f`` may hold, e.g. "ND = Not done; UNK = Unknown ..."."""
+    return "; ".join(f"{r.value} = {MISSING_LABELS[r].en}" for r in f.missing_reasons)
+
+
+def partial_text(f: Field, *, deidentified: bool = False) -> str:
+    if not f.partial_date:
+        return "no" if f.type is FieldType.DATE else ""
+    if deidentified:
+        return "yes: a partial date is the study days it may fall on, e.g. 120..150 (D)"
+    return f"yes: {PARTIAL_FORMS}"
+
+
+def dictionary_rows(study: StudyDefinition, *, deidentified: bool = False) -> list[list[str | int]]:
     rows: list[list[str | int]] = []
     for form in study.forms:
         for section in form.sections:
             for f in section.fields:
-                rows.append(_row(study, form, section.id, f))
+                rows.append(_row(study, form, section.id, f, deidentified))
     return rows
 
 
-def _row(study: StudyDefinition, form: Form, section: str, f: Field) -> list[str | int]:
+def _row(
+    study: StudyDefinition, form: Form, section: str, f: Field, deidentified: bool = False
+) -> list[str | int]:
     applies = ""
     if f.enabled_by is not None:
         source, wanted = f.enabled_by
         applies = f"{source} in ({', '.join(wanted)})"
-    listed = exported(form, f)
-    columns = ", ".join(c.key for c in field_columns(f)) if listed else "(not listed)"
+    listed = exported(form, f, deidentified=deidentified)
+    columns = (
+        ", ".join(c.key for c in field_columns(f, deidentified=deidentified))
+        if listed
+        else "(not listed)"
+    )
     codelist = f.codelist or ("yes_no" if f.type is FieldType.YES_NO else "")
     return [
         form.id,
@@ -118,23 +153,27 @@ def _row(study: StudyDefinition, form: Form, section: str, f: Field) -> list[str
         applies,
         _yes(f.identifying or form.identifying),
         _yes(f.free_text),
+        missing_text(f),
+        partial_text(f, deidentified=deidentified),
         columns,
     ]
 
 
-def dictionary_sheet(study: StudyDefinition) -> Sheet:
+def dictionary_sheet(study: StudyDefinition, *, deidentified: bool = False) -> Sheet:
     widths = {11: 48.0, 6: 36.0, 7: 24.0}
-    return Sheet(
-        "dictionary", list(DICTIONARY_HEADER), list(map(list, dictionary_rows(study))), wrap=True,
-        widths=widths,
-    )  # fmt: skip
+    rows = list(map(list, dictionary_rows(study, deidentified=deidentified)))
+    return Sheet("dictionary", list(DICTIONARY_HEADER), rows, wrap=True, widths=widths)
 
 
 def codelist_sheet(study: StudyDefinition) -> Sheet:
+    """Every code list of the study, then the missing-data codes (``missing_reason``)."""
     rows: list[list[object]] = []
     for codelist in study.codelists.values():
         for code in codelist.codes:
             rows.append(
                 [codelist.id, code.value, code.label.en, code.label.zh, code.max_grade or ""]
             )
+    for reason in MissingReason:
+        label = MISSING_LABELS[reason]
+        rows.append([MISSING_CODELIST, reason.value, label.en, label.zh, ""])
     return Sheet("codelists", list(CODELIST_HEADER), rows)

@@ -55,6 +55,7 @@ from rego_desktop.study.values import (
     FieldProblem,
     Value,
     choices,
+    missing_in,
     parse_text,
     unit_id,
     units_text,
@@ -170,7 +171,8 @@ def cell_text(value: Any, f: Field | None = None) -> str:
         return value.isoformat()
     if isinstance(value, float):
         kind = f.type if f is not None else None
-        if value.is_integer() and kind in (FieldType.INTEGER, FieldType.TEXT, None):
+        # A year typed in a partial-date column arrives as the number 2019.0.
+        if value.is_integer() and kind in (FieldType.INTEGER, FieldType.TEXT, FieldType.DATE, None):
             return str(int(value))
         return repr(value)
     return str(value).strip()
@@ -457,7 +459,12 @@ class _Reader:
         code: str,
     ) -> Value:
         chosen: str | None = None
-        if len(f.units) > 1 and text != "":
+        try:
+            # A reason for a missing value (ND, UNK, NA) needs no unit.
+            reason = missing_in(self.definition, f, text)
+        except FieldProblem:
+            reason = None  # refused with its message by parse_text below
+        if len(f.units) > 1 and text != "" and reason is None:
             unit_cell = unit[1] if unit is not None else ""
             if unit_cell == "":
                 chosen = self.site_units.get(f.id)

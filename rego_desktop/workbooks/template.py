@@ -15,6 +15,13 @@ Cells carry Excel data validation: drop-down lists for choices, yes/no and units
 multi-choice cell accepts several values separated by ``;``), whole/decimal numbers
 within the hard limits, dates, and text length; each column shows a prompt saying
 what is allowed. The import checks everything again, whatever Excel let through.
+
+Charts lack values (design.md section 8): a field whose study definition allows
+missing-data codes admits them in its cell (``ND``, ``UNK``, ``NA``: in the drop-down
+list of a choice, beside the number range of a number or the date of a date), and its
+prompt names them; a field that accepts partial dates admits ``YYYY`` and ``YYYY-MM``
+as well as a full date, and its column is formatted as text so that Excel keeps
+``2021-05`` as typed instead of turning it into 1 May 2021 (an invented day).
 """
 
 from __future__ import annotations
@@ -34,8 +41,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from rego_desktop.casebook import Casebook
 from rego_desktop.files import check_output_file, write_bytes_atomically
+from rego_desktop.study.dates import PartialDate
 from rego_desktop.study.schema import Field, FieldType, Form, Label, StudyDefinition
-from rego_desktop.study.values import Quantity, Value, choices, unit_text
+from rego_desktop.study.values import Missing, Quantity, Value, choices, unit_text
 from rego_desktop.workbooks.listings import SUBJECT, UNIT_SUFFIX
 
 INSTRUCTIONS: Final = "Instructions"
@@ -46,6 +54,7 @@ FIRST_ROW: Final = 3
 DEFAULT_ROWS: Final = 500  # rows per sheet that carry validation and formats
 MULTI_JOIN: Final = "; "
 DATE_FORMAT: Final = "yyyy-mm-dd"
+TEXT_FORMAT: Final = "@"
 
 REQUIRED_FILL: Final = PatternFill("solid", fgColor="FCE4D6")
 OPTIONAL_FILL: Final = PatternFill("solid", fgColor="DCE6F1")
@@ -121,6 +130,15 @@ def _prompt(study: StudyDefinition, form: Form, f: Field, language: str) -> str:
             parts.append("请在右侧列选择单位" if zh else "Choose the unit in the next column")
     elif f.type is FieldType.TEXT:
         parts.append(f"最多{f.max_length}个字符" if zh else f"At most {f.max_length} characters")
+    if f.type is FieldType.DATE and f.partial_date:
+        parts.append(
+            "病历缺少日或月时填 YYYY-MM 或 YYYY"
+            if zh
+            else "If the chart lacks the day: YYYY-MM or YYYY"
+        )
+    if f.missing_reasons:
+        codes = "/".join(r.value for r in f.missing_reasons)
+        parts.append(f"病历无此值时填 {codes}" if zh else f"No value in the chart: {codes}")
     if f.enabled_by is not None:
         source = form.field(f.enabled_by[0])
         labels = dict(choices(study, source))
@@ -153,13 +171,29 @@ class _Lists:
         return self.ranges[key]
 
 
+def _codes(f: Field) -> list[str]:
+    return [r.value for r in f.missing_reasons]
+
+
+def _or_codes(cell: str, test: str, f: Field, *, partial: bool = False) -> str:
+    """A custom validation formula: ``test``, or a missing-data code of ``f``, or (for a
+    partial-date field) text of a year or a year and month."""
+    terms = [test] + [f'{cell}="{code}"' for code in _codes(f)]
+    if partial:
+        terms.append(f"AND(ISTEXT({cell}),OR(LEN({cell})=4,LEN({cell})=7,LEN({cell})=10))")
+    return f"OR({','.join(terms)})" if len(terms) > 1 else test
+
+
 def _validation(
     study: StudyDefinition,
     form: Form,
     column: TemplateColumn,
     language: str,
     lists: _Lists,
+    cell: str = "A3",
 ) -> DataValidation | None:
+    """The data validation of one column; ``cell`` is its first data cell (the one a
+    custom formula names)."""
     f = column.field
     if f is None:
         return None
@@ -171,27 +205,48 @@ def _validation(
         unit_dv.error = "Pick a unit from the list."
         return unit_dv
     kind = f.type
+    codes = _codes(f)
+    or_codes = f" or {'/'.join(codes)}" if codes else ""
     if kind in (FieldType.CHOICE, FieldType.YES_NO, FieldType.MULTI_CHOICE):
         labels = [label.text(language) for _, label in choices(study, f)]
         key = f.codelist if kind is not FieldType.YES_NO else "yes_no"
-        dv = DataValidation(type="list", formula1=lists.range_for(f"{key}:{language}", labels))
+        extra = [c for c in codes if c not in labels]
+        name = f"{key}:{language}" + (f":{'/'.join(extra)}" if extra else "")
+        dv = DataValidation(type="list", formula1=lists.range_for(name, labels + extra))
         dv.showErrorMessage = kind is not FieldType.MULTI_CHOICE
         dv.error = "Pick a value from the list."
     elif kind is FieldType.DATE:
-        dv = DataValidation(type="date", operator="greaterThanOrEqual", formula1="1")
+        if codes or f.partial_date:
+            dv = DataValidation(
+                type="custom",
+                formula1=_or_codes(cell, f"ISNUMBER({cell})", f, partial=f.partial_date),
+            )
+        else:
+            dv = DataValidation(type="date", operator="greaterThanOrEqual", formula1="1")
         dv.errorStyle = "warning"
-        dv.error = "Type the date as YYYY-MM-DD, e.g. 2024-03-05."
+        dv.error = (
+            "Type the date as YYYY-MM-DD, e.g. 2024-03-05"
+            + (", or YYYY-MM / YYYY when the chart lacks the day" if f.partial_date else "")
+            + or_codes
+            + "."
+        )
     elif kind in (FieldType.INTEGER, FieldType.DECIMAL):
         limits = _limits(f)
         if limits is None:
             return None
-        dv = DataValidation(
-            type="whole" if kind is FieldType.INTEGER else "decimal",
-            operator="between",
-            formula1=_fmt(limits[0]),
-            formula2=_fmt(limits[1]),
-        )
-        dv.error = f"Allowed {_fmt(limits[0])} to {_fmt(limits[1])}."
+        lo, hi = _fmt(limits[0]), _fmt(limits[1])
+        if codes:
+            whole = f",INT({cell})={cell}" if kind is FieldType.INTEGER else ""
+            test = f"AND(ISNUMBER({cell}),{cell}>={lo},{cell}<={hi}{whole})"
+            dv = DataValidation(type="custom", formula1=_or_codes(cell, test, f))
+        else:
+            dv = DataValidation(
+                type="whole" if kind is FieldType.INTEGER else "decimal",
+                operator="between",
+                formula1=lo,
+                formula2=hi,
+            )
+        dv.error = f"Allowed {lo} to {hi}{or_codes}."
     else:
         dv = DataValidation(
             type="textLength", operator="lessThanOrEqual", formula1=str(f.max_length)
@@ -209,6 +264,10 @@ def _shown(study: StudyDefinition, f: Field, value: Value, language: str) -> Any
     """A stored value as a template cell (labels for choices, so people read them)."""
     if value is None:
         return None
+    if isinstance(value, Missing):
+        return value.code
+    if isinstance(value, PartialDate):
+        return value.isoformat()  # as entered: "2019", "2021-05"
     if isinstance(value, Quantity):
         return value.value
     if isinstance(value, tuple):
@@ -233,7 +292,16 @@ def _instructions(ws: Any, study: StudyDefinition, language: str, site_code: str
         "repeating forms (cycles, dose changes, assessments, adverse events ...) one row per "
         "entry. Start in row 3; rows 1-2 are the headers (row 2 holds the column keys the "
         "import reads: do not change them).",
-        "3. Dates as YYYY-MM-DD (e.g. 2024-03-05). Numbers as plain numbers (e.g. 13.8).",
+        "3. Dates as YYYY-MM-DD (e.g. 2024-03-05). Numbers as plain numbers (e.g. 13.8). "
+        "Where the chart gives a date without its day or month (diagnoses, medical history, "
+        "prior and subsequent treatments, adverse event onset and resolution, death), type "
+        "YYYY-MM or YYYY (e.g. 2021-05, 2019): never invent a day. The prompt of each date "
+        "column says whether it accepts this.",
+        "3a. A value the chart does not hold is written as a code, never left empty or "
+        "invented: ND = not done, UNK = unknown / not recorded in the chart, NA = not "
+        "applicable. Only the fields whose prompt names a code accept it (labs, AFP, ECOG, "
+        "tumour size, aetiology, genetic tests, some dates); eligibility answers, the first "
+        "dose date and dosing entries need real values.",
         "4. Where a value can have several units, choose the unit in the '..._unit' column "
         "beside it. A value without its unit takes the site's usual unit if an administrator "
         "has set one (rego-desktop units); otherwise it is refused, never guessed.",
@@ -266,7 +334,13 @@ def _instructions(ws: Any, study: StudyDefinition, language: str, site_code: str
         "2. 单次表单的工作表每位患者最多一行;"
         "重复表单(治疗周期、剂量调整、疗效评估、不良事件等)每条记录一行。"
         "从第3行开始填写;第1-2行为表头(第2行为导入使用的列代码,请勿修改)。",
-        "3. 日期格式为 YYYY-MM-DD(如 2024-03-05);数字直接填写(如 13.8)。",
+        "3. 日期格式为 YYYY-MM-DD(如 2024-03-05);数字直接填写(如 13.8)。"
+        "病历中缺少日或月的日期(诊断、既往病史、既往及后续治疗、不良事件发生与缓解、死亡),"
+        "请填写 YYYY-MM 或 YYYY(如 2021-05、2019),切勿编造日期;各日期列的提示会说明是否接受。",
+        "3a. 病历中没有的数值请填写代码,不要留空或编造:ND = 未做,UNK = 不详/病历未记录,"
+        "NA = 不适用。仅提示中注明代码的项目可使用"
+        "(化验、AFP、ECOG、肿瘤大小、病因、基因检测及部分日期);"
+        "入选/排除标准回答、首次给药日期及给药记录必须填写实际值。",
         "4. 可用多种单位的数值,请在其右侧“..._unit”列选择单位。未填单位的数值按本中心常用单位处理"
         "(由管理员通过 rego-desktop units 设定);未设定时将被拒绝,不会被猜测。",
         "5. 选项:请从下拉列表中选择(代码、英文或中文标签均可)。多选时用“;”分隔。",
@@ -339,8 +413,11 @@ def _form_sheet(
         width = max(12.0, min(40.0, len(label) * (1.8 if language.startswith("zh") else 1.0)))
         ws.column_dimensions[letter].width = width
         if f is not None and f.type is FieldType.DATE and not column.unit:
-            ws.column_dimensions[letter].number_format = DATE_FORMAT
-        dv = _validation(study, form, column, language, lists)
+            # Text for partial dates: Excel would make "2021-05" 1 May 2021.
+            ws.column_dimensions[letter].number_format = (
+                TEXT_FORMAT if f.partial_date else DATE_FORMAT
+            )
+        dv = _validation(study, form, column, language, lists, f"{letter}{FIRST_ROW}")
         if dv is not None:
             dv.add(f"{letter}{FIRST_ROW}:{letter}{FIRST_ROW + rows - 1}")
             ws.add_data_validation(dv)
@@ -363,6 +440,8 @@ def _form_sheet(
                 cell = ws.cell(row=row, column=index, value=shown)
                 if isinstance(shown, dt.date):
                     cell.number_format = DATE_FORMAT
+                elif isinstance(value, PartialDate):
+                    cell.number_format = TEXT_FORMAT
             row += 1
 
 

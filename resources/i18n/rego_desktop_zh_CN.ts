@@ -1,5 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>AdminPage</name>
@@ -28,7 +27,7 @@
         <translation>再次输入密码(&amp;R):</translation>
     </message>
     <message>
-        <source>Type the administrator&apos;s full name.</source>
+        <source>Type the administrator's full name.</source>
         <translation>请输入管理员的姓名。</translation>
     </message>
     <message>
@@ -198,6 +197,10 @@
         <translation>{name} 于 {when} 签署:“{meaning}”</translation>
     </message>
     <message>
+        <source>SIGNATURE BROKEN: changed after signing</source>
+        <translation>签名已失效：签署后被修改</translation>
+    </message>
+    <message>
         <source>none entered</source>
         <translation>未录入</translation>
     </message>
@@ -305,7 +308,7 @@
         <translation>协调中心密钥</translation>
     </message>
     <message>
-        <source>Transfer files are encrypted to the coordinating center&apos;s public key. Import the key file they sent you, and compare the fingerprint with them by phone. You can also do this later.</source>
+        <source>Transfer files are encrypted to the coordinating center's public key. Import the key file they sent you, and compare the fingerprint with them by phone. You can also do this later.</source>
         <translation>传输文件使用协调中心的公钥加密。请导入协调中心发给您的密钥文件,并通过电话与对方核对指纹。也可以稍后再做。</translation>
     </message>
     <message>
@@ -331,6 +334,49 @@
     <message>
         <source>Key files (*.json)</source>
         <translation>密钥文件 (*.json)</translation>
+    </message>
+</context>
+<context>
+    <name>CenterQueryNotes</name>
+    <message>
+        <source>Answer the center's query…</source>
+        <translation>回复协调中心的质疑…</translation>
+    </message>
+    <message>
+        <source>From the coordinating center ({id}): {text}</source>
+        <translation>来自协调中心（{id}）：{text}</translation>
+    </message>
+    <message>
+        <source>From the coordinating center ({id}), about this whole form: {text}</source>
+        <translation>来自协调中心（{id}），针对整个表单：{text}</translation>
+    </message>
+    <message>
+        <source>Value the center saw: {value}</source>
+        <translation>协调中心看到的值：{value}</translation>
+    </message>
+    <message>
+        <source>Answered ({by}): {answer}</source>
+        <translation>已回复（{by}）：{answer}</translation>
+    </message>
+    <message>
+        <source>Change the answer to the center…</source>
+        <translation>修改给协调中心的回复…</translation>
+    </message>
+    <message>
+        <source>To correct the value, change it here and save, then answer saying what was changed.</source>
+        <translation>如需更正数值，请在此修改并保存，然后回复说明修改了什么。</translation>
+    </message>
+    <message>
+        <source>Answer the center's query {id}</source>
+        <translation>回复协调中心的质疑 {id}</translation>
+    </message>
+    <message>
+        <source>Your answer (why the value is right, or what was changed):</source>
+        <translation>您的回复（数值为何正确，或修改了什么）：</translation>
+    </message>
+    <message>
+        <source>Cannot answer</source>
+        <translation>无法回复</translation>
     </message>
 </context>
 <context>
@@ -385,6 +431,10 @@
         <source>Calendar (F4)</source>
         <translation>日历 (F4)</translation>
     </message>
+    <message>
+        <source>The chart lacks the day or month: type YYYY-MM or YYYY</source>
+        <translation>病历缺少日或月:请输入YYYY-MM或YYYY</translation>
+    </message>
 </context>
 <context>
     <name>EditChecks</name>
@@ -417,7 +467,7 @@ Details for support are in {path}.</source>
         <translation>导出给协调中心</translation>
     </message>
     <message>
-        <source>The transfer file holds only what is listed below: subject codes, no names, record numbers, birth dates or free text, and every date turned into a study day. It is encrypted for the coordinating center and signed with this site&apos;s key.</source>
+        <source>The transfer file holds only what is listed below: subject codes, no names, record numbers, birth dates or free text, and every date turned into a study day. It is encrypted for the coordinating center and signed with this site's key.</source>
         <translation>传输文件只包含下面列出的内容:受试者编号,不含姓名、病历号、出生日期或自由文本,所有日期均转换为研究日。文件使用协调中心的公钥加密,并用本中心的密钥签名。</translation>
     </message>
     <message>
@@ -435,6 +485,18 @@ Details for support are in {path}.</source>
     <message>
         <source>&amp;Transfer file:</source>
         <translation>传输文件(&amp;T):</translation>
+    </message>
+    <message>
+        <source>&amp;Site workbook (keeps dates)…</source>
+        <translation>本中心工作簿(含日期)(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;De-identified workbook…</source>
+        <translation>去标识化工作簿(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Excel workbook:</source>
+        <translation>Excel 工作簿:</translation>
     </message>
     <message>
         <source>&amp;Export</source>
@@ -469,7 +531,7 @@ Details for support are in {path}.</source>
         <translation>发送时不含任何日期(无首次给药日期,因此没有研究第1天):{codes}。</translation>
     </message>
     <message>
-        <source>Dates are sent as study days (day 1 = first dose date, no day 0); ages at first dose of 90 or more as &quot;{top}&quot; ({grouped} patient(s)); {unknown} patient(s) without an age.</source>
+        <source>Dates are sent as study days (day 1 = first dose date, no day 0); ages at first dose of 90 or more as "{top}" ({grouped} patient(s)); {unknown} patient(s) without an age.</source>
         <translation>日期以研究日发送(第1天 = 首次给药日期,没有第0天);首次给药时年龄90岁及以上者以“{top}”发送({grouped} 名患者);{unknown} 名患者无年龄。</translation>
     </message>
     <message>
@@ -489,7 +551,7 @@ Details for support are in {path}.</source>
         <translation>传输文件 (*.rgt)</translation>
     </message>
     <message>
-        <source>Choose the coordinating center&apos;s public key file.</source>
+        <source>Choose the coordinating center's public key file.</source>
         <translation>请选择协调中心的公钥文件。</translation>
     </message>
     <message>
@@ -503,6 +565,45 @@ Details for support are in {path}.</source>
     <message>
         <source>Written {path} ({size} bytes): package {sequence} with {patients} patients. Send it to the coordinating center by USB stick or e-mail.</source>
         <translation>已写入 {path}({size} 字节):第 {sequence} 号数据包,含 {patients} 名患者。请通过U盘或电子邮件发送给协调中心。</translation>
+    </message>
+    <message>
+        <source>The site workbook is NOT de-identified: it keeps every calendar date and exact ages (it has no names, record numbers, birth dates or free text). Keep it at the site; for anything that leaves the site use the de-identified workbook.</source>
+        <translation>本中心工作簿未去标识化:保留所有日历日期和确切年龄(不含姓名、病历号、出生日期及自由文本)。请仅在本中心保存;需发出本中心的数据请使用去标识化工作簿。</translation>
+    </message>
+    <message>
+        <source>De-identified workbook</source>
+        <translation>去标识化工作簿</translation>
+    </message>
+    <message>
+        <source>Site workbook</source>
+        <translation>本中心工作簿</translation>
+    </message>
+    <message>
+        <source>Write the site workbook?</source>
+        <translation>是否写出本中心工作簿?</translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Writing the workbook…</source>
+        <translation>正在写出工作簿…</translation>
+    </message>
+    <message>
+        <source>Written {path}: de-identified workbook of {patients} patients (no names, record numbers, birth dates or free text; dates as study days; ages of 90 or more as "{top}").</source>
+        <translation>已写出 {path}:去标识化工作簿,共 {patients} 例患者(不含姓名、病历号、出生日期及自由文本;日期以研究日表示;年龄90及以上记为“{top}”)。</translation>
+    </message>
+    <message>
+        <source>Written {path}: SITE workbook of {patients} patients, NOT de-identified (calendar dates kept). Keep it at the site.</source>
+        <translation>已写出 {path}:本中心工作簿,共 {patients} 例患者,未去标识化(保留日历日期)。请仅在本中心保存。</translation>
+    </message>
+</context>
+<context>
+    <name>FieldEditor</name>
+    <message>
+        <source>No value in the chart: type {codes} or press Ctrl+M</source>
+        <translation>病历中无此值:请输入{codes}或按Ctrl+M</translation>
     </message>
 </context>
 <context>
@@ -558,6 +659,41 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
     <message>
         <source>{form} has unsaved changes.</source>
         <translation>{form} 有未保存的修改。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportQueriesDialog</name>
+    <message>
+        <source>Import queries of the coordinating center</source>
+        <translation>导入协调中心的质疑</translation>
+    </message>
+    <message>
+        <source>Verified with the key of {center} (fingerprint {fingerprint}).</source>
+        <translation>使用 {center} 的密钥验证（指纹 {fingerprint}）。</translation>
+    </message>
+    <message>
+        <source>Query &amp;file:</source>
+        <translation>质疑文件(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>浏览(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>&amp;Import</source>
+        <translation>导入(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Query file of the coordinating center</source>
+        <translation>协调中心的质疑文件</translation>
+    </message>
+    <message>
+        <source>Query files (*.rgq);;All files (*)</source>
+        <translation>质疑文件 (*.rgq);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose the query file first.</source>
+        <translation>请先选择质疑文件。</translation>
     </message>
 </context>
 <context>
@@ -705,6 +841,10 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
         <translation>质疑(&amp;Q)…</translation>
     </message>
     <message>
+        <source>&amp;Import center queries…</source>
+        <translation>导入中心质疑(&amp;I)…</translation>
+    </message>
+    <message>
         <source>&amp;Export for the center…</source>
         <translation>导出给协调中心(&amp;E)…</translation>
     </message>
@@ -793,13 +933,20 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
     </message>
 </context>
 <context>
+    <name>MultiChoiceEditor</name>
+    <message>
+        <source>No answer in the chart ({codes}): press Ctrl+M</source>
+        <translation>病历中无此答案({codes}):请按Ctrl+M</translation>
+    </message>
+</context>
+<context>
     <name>NumberEditor</name>
     <message>
         <source>unit?</source>
         <translation>单位?</translation>
     </message>
     <message>
-        <source>The site&apos;s usual unit; F4 changes it</source>
+        <source>The site's usual unit; F4 changes it</source>
         <translation>本中心常用单位;按F4更改</translation>
     </message>
     <message>
@@ -856,6 +1003,14 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
         <translation>{code}-摘要.pdf</translation>
     </message>
     <message>
+        <source>PDF with name and record number, keep at the site (*.pdf)</source>
+        <translation>含姓名和病历号的 PDF,仅限本中心保存 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>De-identified PDF, dates as study days (*.pdf)</source>
+        <translation>去标识化 PDF,日期以研究日表示 (*.pdf)</translation>
+    </message>
+    <message>
         <source>Printing needs the PDF renderer (Python package pypdfium2), which is not installed. Use Save as PDF and print the file from a PDF viewer.</source>
         <translation>打印需要 PDF 渲染组件(Python 软件包 pypdfium2),但尚未安装。请使用“另存为PDF”,再用 PDF 阅读器打印该文件。</translation>
     </message>
@@ -896,16 +1051,16 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
         <translation>将 {code} 的摘要另存为PDF</translation>
     </message>
     <message>
-        <source>PDF files (*.pdf)</source>
-        <translation>PDF 文件 (*.pdf)</translation>
+        <source>The de-identified summary of {code} was saved as {path}.</source>
+        <translation>{code} 的去标识化摘要已保存为 {path}。</translation>
+    </message>
+    <message>
+        <source>The summary of {code} was saved as {path}; it names the patient: keep it at the site.</source>
+        <translation>{code} 的摘要已保存为 {path};其中含患者姓名,请仅在本中心保存。</translation>
     </message>
     <message>
         <source>Save summary as PDF</source>
         <translation>将摘要另存为PDF</translation>
-    </message>
-    <message>
-        <source>The summary of {code} was saved as {path}.</source>
-        <translation>{code} 的摘要已保存为 {path}。</translation>
     </message>
 </context>
 <context>
@@ -979,6 +1134,18 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
         <translation>重新打开(&amp;R)…</translation>
     </message>
     <message>
+        <source>Corr&amp;ect value…</source>
+        <translation>修改数值(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Correct the field a query of the center is about, with a reason</source>
+        <translation>修改协调中心质疑所涉及的字段，并填写原因</translation>
+    </message>
+    <message>
+        <source>&amp;Import center queries…</source>
+        <translation>导入中心质疑(&amp;I)…</translation>
+    </message>
+    <message>
         <source>Run &amp;checks</source>
         <translation>运行核查(&amp;C)</translation>
     </message>
@@ -1019,6 +1186,22 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
         <translation>已关闭</translation>
     </message>
     <message>
+        <source>[From the center, {id}] </source>
+        <translation>[来自协调中心，{id}] </translation>
+    </message>
+    <message>
+        <source>raised</source>
+        <translation>提出</translation>
+    </message>
+    <message>
+        <source>corrected</source>
+        <translation>已修改</translation>
+    </message>
+    <message>
+        <source>re-opened</source>
+        <translation>重新开启</translation>
+    </message>
+    <message>
         <source>Subject: {subject}</source>
         <translation>受试者:{subject}</translation>
     </message>
@@ -1029,6 +1212,14 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
     <message>
         <source>Finding ({severity}): {message}</source>
         <translation>发现({severity}):{message}</translation>
+    </message>
+    <message>
+        <source>Query {id} of the coordinating center</source>
+        <translation>协调中心的质疑 {id}</translation>
+    </message>
+    <message>
+        <source>Value the center saw: {value}</source>
+        <translation>中心看到的数值：{value}</translation>
     </message>
     <message>
         <source>Answer so far: {answer}</source>
@@ -1061,6 +1252,22 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
     <message>
         <source>Why is the answer not accepted?</source>
         <translation>为什么不接受该回复?</translation>
+    </message>
+    <message>
+        <source>Correct value</source>
+        <translation>修改数值</translation>
+    </message>
+    <message>
+        <source>Only a query of the coordinating center about one field is corrected here; correct other data in the patient's form.</source>
+        <translation>此处只能修改协调中心针对某个字段的质疑所涉及的数据；其他数据请在患者的表单中修改。</translation>
+    </message>
+    <message>
+        <source>Corrected value (as you would type it in the form):</source>
+        <translation>修改后的数值（按在表单中录入的方式填写）：</translation>
+    </message>
+    <message>
+        <source>Reason for the change (goes to the audit trail and the center):</source>
+        <translation>修改原因（将记入稽查轨迹并发送给协调中心）：</translation>
     </message>
     <message>
         <source>Running the edit checks…</source>
@@ -1144,14 +1351,6 @@ Save this {what} as incomplete anyway? No goes back to the first missing field.<
         <translation>从备份恢复研究</translation>
     </message>
     <message>
-        <source>Study database: {path}
-
-Choose a backup. It is checked completely before anything is replaced: it must open with your user name and password as they were when the backup was made, pass the integrity check and its audit trail must verify. The current file is kept beside it, renamed with the date.</source>
-        <translation>研究数据库:{path}
-
-请选择一个备份。在替换任何内容之前会对其进行完整检查:必须能用备份时的用户名和密码打开,通过完整性检查,并且稽查轨迹验证通过。当前文件会保留在旁边,并以日期重命名。</translation>
-    </message>
-    <message>
         <source>Made</source>
         <translation>创建时间</translation>
     </message>
@@ -1180,8 +1379,24 @@ Choose a backup. It is checked completely before anything is replaced: it must o
         <translation>用户名(&amp;U):</translation>
     </message>
     <message>
-        <source>&amp;Password (as it was in the backup):</source>
-        <translation>密码(备份时的密码)(&amp;P):</translation>
+        <source>Study database: {path}
+
+Restoring is for administrators of this study: sign in with your current user name and password. Choose a backup. It is checked completely before anything is replaced: it must open with your password as it was when the backup was made, pass the integrity check and its audit trail must verify. The current file is kept beside it, renamed with the date.</source>
+        <translation>研究数据库：{path}
+
+只有本研究的管理员才能恢复备份：请用您当前的用户名和密码登录。请选择一个备份。替换之前会完整检查备份：它必须能用您在备份创建时的密码打开，通过完整性检查，且其稽查轨迹必须校验通过。当前文件会保留在旁边，并以日期重命名。</translation>
+    </message>
+    <message>
+        <source>only if it has changed since</source>
+        <translation>仅当此后更改过密码时填写</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P):</translation>
+    </message>
+    <message>
+        <source>Password in the &amp;backup:</source>
+        <translation>备份中的密码(&amp;B):</translation>
     </message>
     <message>
         <source>&amp;Check backup</source>
@@ -1196,7 +1411,7 @@ Choose a backup. It is checked completely before anything is replaced: it must o
         <translation>从备份恢复</translation>
     </message>
     <message>
-        <source>No backup was found in {folders}. Use &apos;Other backup file…&apos; to choose one.</source>
+        <source>No backup was found in {folders}. Use 'Other backup file…' to choose one.</source>
         <translation>在 {folders} 中未找到备份。请使用“其他备份文件…”进行选择。</translation>
     </message>
     <message>
@@ -1226,7 +1441,7 @@ Choose a backup. It is checked completely before anything is replaced: it must o
     <message>
         <source>Replace the study database {db} with the backup {backup}?
 
-Changes made after the backup was written will not be in the restored study; the current file is kept beside it, renamed with today&apos;s date.</source>
+Changes made after the backup was written will not be in the restored study; the current file is kept beside it, renamed with today's date.</source>
         <translation>是否用备份 {backup} 替换研究数据库 {db}?
 
 备份之后所做的修改不会出现在恢复后的研究中;当前文件会保留在旁边,并以今天的日期重命名。</translation>

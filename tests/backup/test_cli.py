@@ -105,7 +105,7 @@ def test_restore_wrong_password_is_one_line_exit_1(
     assert code == 1
     assert out == ""
     assert err.count("\n") == 1
-    assert "does not open with that user name and password" in err
+    assert "cannot sign in to the study site.rego with that password" in err
 
 
 def test_restore_missing_backup_is_a_usage_error(

@@ -102,7 +102,7 @@ def test_wrong_password_is_shown_and_nothing_changes(
     messages.replies.append(True)
     dialog.restore_button.click()
     qtbot.waitUntil(dialog.error.isVisible, timeout=30_000)
-    assert "does not open with that user name and password" in dialog.error.text()
+    assert "cannot sign in to the study site.rego" in dialog.error.text()
     snapshot(dialog, shots, "restore-2-wrong-password")
     assert db_path.read_bytes() == before
     assert dialog.password.text() == ""

@@ -17,6 +17,7 @@ from odmlib.oid_generator import create_oid_checker
 
 from rego_desktop.analysis import analyse
 from rego_desktop.cdisc.adam import DATASETS
+from rego_desktop.cdisc.labs import not_in_lb
 from rego_desktop.cdisc.odm import NS, item_oids
 from rego_desktop.cdisc.package import write_package
 from rego_desktop.cdisc.sdtm import DOMAINS
@@ -153,11 +154,16 @@ def test_define_xml_describes_every_variable(package: Path) -> None:
             assert f"IT.{table.name}.{column.name}" in described
     methods = {m.get("OID") for m in root.iter(f"{q}MethodDef")}
     assert "MT.ADTTE.AVAL" in methods
-    assert (package / "define.html").read_text("utf-8").count("<h2") == len(_tables())
+    assert (package / "define.html").read_text("utf-8").count("<h2") == len(_tables()) + 1
 
 
 def test_readme_says_what_was_not_mapped(package: Path) -> None:
     text = (package / "README.txt").read_text("utf-8")
     assert "haven::read_xpt" in text
     assert "Not mapped" in text
-    assert "LB:" in text
+    for field_ref, why in not_in_lb(CURRENT):  # every lab-section field not in LB
+        assert f"LB: {field_ref}: {why}" in text
+    assert "CTCAE term other (Other (specify)): no MedDRA code" in text
+    assert "Checked against a CTCAE v5.0 term-to-MedDRA table: " in text
+    assert "Not verified offline" in text
+    assert "not mapped yet" not in text

@@ -145,7 +145,8 @@ def test_pooled_workbook(network: Network, merged_db: CenterDatabase, tmp_path: 
     total = sum(len(site.expected[-1]) for site in network.sites.values())
     workbook = load_workbook(path)
     expected_sheets = ["patients"] + [f.id for f in POLICY.exported_forms()]
-    assert workbook.sheetnames == [*expected_sheets, "dictionary", "merge_log"]
+    derived = ["scores", "ADSL", "ADTTE", "ADRS", "ADAE"]
+    assert workbook.sheetnames == [*expected_sheets, *derived, "dictionary", "merge_log"]
     assert report.rows["patients"] == total
     for name in workbook.sheetnames:
         sheet = workbook[name]

@@ -19,8 +19,9 @@ from rego_desktop.checks import RULES, run_checks
 from rego_desktop.derive import derived_values, time_to_events
 from rego_desktop.models import Query
 from rego_desktop.study import CURRENT
-from rego_desktop.study.schema import Field, FieldType
-from rego_desktop.study.values import Quantity, Value
+from rego_desktop.study.dates import PartialDate as P
+from rego_desktop.study.schema import Field, FieldType, MissingReason
+from rego_desktop.study.values import Missing, Quantity, Value
 from tests.checks.casebooks import (
     TODAY,
     Edit,
@@ -348,8 +349,41 @@ COMPLETENESS_AND_CLINICAL = [
          {("subsequent.before_last_dose", "subsequent_treatments", "start_date")}),
 ]  # fmt: skip
 
+# Partial dates (issue 13): an error only when the order is certainly wrong, a
+# warning when it may be. Reasons for missing values are answers, never "required".
+PARTIAL_DATES = [
+    case("partial_ae_onset_certainly_after_death",
+         put("adverse_events", onset_date=P(2024, 10), resolution_date=None),
+         {("date.after_death", "adverse_events", "onset_date")}),
+    case("partial_ae_onset_may_be_after_death",
+         put("adverse_events", onset_date=P(2024, 9), resolution_date=None),
+         {("date.may_be_after_death", "adverse_events", "onset_date")}),
+    case("follow_up_may_be_after_a_partial_death", put("survival", death_date=P(2024, 8)),
+         {("date.may_be_after_death", "survival", "last_follow_up_date")}),
+    case("ae_onset_in_the_month_of_the_first_dose", put("adverse_events", onset_date=P(2024, 1)),
+         {("date.may_be_before_first_dose", "adverse_events", "onset_date")}),
+    case("prior_treatment_in_the_month_of_the_first_dose",
+         put("prior_treatments", start_date=P(2024, 1), end_date=P(2024, 1)),
+         {("date.may_be_after_first_dose", "prior_treatments", "start_date")}),
+    case("condition_in_the_year_of_birth", put("medical_history", start_date=P(1960)),
+         {("date.may_be_before_birth", "medical_history", "start_date")}),
+    case("advanced_stage_certainly_before_diagnosis",
+         put("hcc_history", hcc_diagnosis_date=P(2020), advanced_diagnosis_date=P(2019)),
+         {("date.end_before_start", "hcc_history", "advanced_diagnosis_date")}),
+]  # fmt: skip
+PARTIAL_DATES_PASSING = [
+    case("partial_death_after_every_event", put("survival", death_date=P(2024, 9)), set()),
+    case("diagnosis_and_advanced_stage_in_one_year",
+         put("hcc_history", hcc_diagnosis_date=P(2019), advanced_diagnosis_date=P(2019)), set()),
+    case("death_date_unknown", put("survival", death_date=Missing(MissingReason.UNKNOWN)), set()),
+    case("labs_not_done_are_answers",
+         put("baseline_liver", albumin=Missing(MissingReason.NOT_DONE),
+             bilirubin=Missing(MissingReason.UNKNOWN)), set()),
+]  # fmt: skip
+PASSING += PARTIAL_DATES_PASSING
+
 FAILING = LABEL + DOSING_RECORD + VALUES + ADVERSE_EVENTS + DATES + SURVIVAL + ELIGIBILITY
-FAILING += COMPLETENESS_AND_CLINICAL
+FAILING += COMPLETENESS_AND_CLINICAL + PARTIAL_DATES
 
 
 def findings_of(edits: tuple[Edit, ...]) -> Expected:

@@ -28,6 +28,7 @@ from rego_desktop.errors import DamagedDatabase, StorageFull, StudyFileError
 from rego_desktop.services.patients import PatientService
 from rego_desktop.store.opening import create_study, open_study
 from rego_desktop.store.study import OpenStudy
+from rego_desktop.study.values import Value
 from tests.conftest import ADMIN, FAST_KDF, PASSWORD
 from tests.crash.conftest import CHILD, child_env
 
@@ -83,7 +84,7 @@ def mount(tmp_path: Path) -> Iterator[Mount]:
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
-def identification(i: int) -> dict[str, object]:
+def identification(i: int) -> dict[str, Value]:
     return {
         "full_name": f"Disk Full Patient {i:04d}",
         "hospital_record_number": f"DF-{i:06d}",

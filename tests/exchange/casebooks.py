@@ -21,7 +21,7 @@ from rego_desktop.exchange.deidentify import (
     deidentify_casebook,
     export_policy,
 )
-from rego_desktop.exchange.payload import Manifest, payload_lines
+from rego_desktop.exchange.payload import Manifest, payload_lines, signed_content_digest
 from rego_desktop.study import CURRENT
 from rego_desktop.study.values import Quantity, Value
 
@@ -163,7 +163,9 @@ def deidentified() -> tuple[list[DeidentifiedPatient], Manifest]:
 
 def payload_bytes() -> bytes:
     patients, manifest = deidentified()
-    return b"".join(payload_lines(manifest, patients))
+    # The site sends, for each signed casebook, the digest stored when it was signed.
+    signed = {p.subject_code: signed_content_digest(p) for p in patients if p.signed}
+    return b"".join(payload_lines(manifest, patients, signed))
 
 
 def header(**overrides: object) -> TransferHeader:

@@ -282,7 +282,25 @@ def test_bad_center_public_key_files_are_refused(data: bytes, reason: KeyProblem
     [
         (PUBLIC, KeyProblem.WRONG_KIND),
         (edit(SITE_PUBLIC, site_code="B J"), KeyProblem.MALFORMED),
-        (edit(SITE_PUBLIC, site_code="SH02"), None),  # fingerprint covers the key only
+        # The fingerprint covers the signing key only: a version 1 file may be renamed
+        # (the registry then reports the mix-up), a version 2 file's binding signature
+        # covers the site code too.
+        (
+            edit(
+                SITE_PUBLIC,
+                site_code="SH02",
+                version=1,
+                x25519_public_key=None,
+                x25519_signature=None,
+            ),
+            None,
+        ),
+        (edit(SITE_PUBLIC, site_code="SH02"), KeyProblem.FINGERPRINT_MISMATCH),
+        (edit(SITE_PUBLIC, x25519_public_key="11" * 32), KeyProblem.FINGERPRINT_MISMATCH),
+        (edit(SITE_PUBLIC, x25519_signature="00" * 64), KeyProblem.FINGERPRINT_MISMATCH),
+        (edit(SITE_PUBLIC, x25519_signature=None), KeyProblem.MALFORMED),
+        (edit(SITE_PUBLIC, version=1), KeyProblem.MALFORMED),
+        (edit(SITE_PUBLIC, version=3), KeyProblem.UNKNOWN_VERSION),
         (edit(SITE_PUBLIC, fingerprint=CENTER.fingerprint), KeyProblem.FINGERPRINT_MISMATCH),
         (edit(SITE_PUBLIC, ed25519_public_key="00" * 33), KeyProblem.MALFORMED),
         (edit(SITE_PUBLIC, version=0), KeyProblem.UNKNOWN_VERSION),
@@ -445,3 +463,17 @@ def test_mutated_key_files_are_refused_or_equivalent(position: int, value: int) 
             continue
         # Accepted only if the keys and fingerprint are unchanged (e.g. white space).
         assert result.fingerprint in (CENTER.fingerprint, SITE.fingerprint)
+
+
+def test_site_public_key_version_2_carries_a_bound_x25519_key() -> None:
+    public = SITE.public_key()
+    assert public.can_receive_queries
+    parsed = keys.parse_site_public_key(keys.site_public_key_to_bytes(public))
+    assert parsed == public
+    assert parsed.x25519_public == SITE.x25519_private().public_key().public_bytes_raw()
+    assert json.loads(SITE_PUBLIC)["version"] == keys.SITE_PUBLIC_KEY_VERSION
+    v1 = keys.site_public_key_to_bytes(public.signing_only())
+    assert json.loads(v1)["version"] == 1
+    old = keys.parse_site_public_key(v1)
+    assert old.fingerprint == public.fingerprint
+    assert not old.can_receive_queries

@@ -88,7 +88,7 @@ MALFORMED = PayloadProblem.MALFORMED
 IDENTIFYING = PayloadProblem.IDENTIFYING
 
 CASES: list[tuple[str, Edit, PayloadProblem]] = [
-    ("manifest version", _set((0, "version"), 2), PayloadProblem.UNKNOWN_VERSION),
+    ("manifest version", _set((0, "version"), 3), PayloadProblem.UNKNOWN_VERSION),
     ("manifest version bool", _set((0, "version"), True), PayloadProblem.UNKNOWN_VERSION),
     ("manifest format", _set((0, "format"), "csv"), MALFORMED),
     ("manifest extra key", _set((0, "comment"), "hi"), MALFORMED),

@@ -43,7 +43,7 @@ def test_vector_read_with_the_specification_only() -> None:
     manifest, patients = lines[0], lines[1:]
     assert manifest["kind"] == "manifest"
     assert manifest["format"] == "rego-deidentified-dataset"
-    assert manifest["version"] == 1
+    assert manifest["version"] == 2  # version 2 since issue 16 (answers to center queries)
     assert manifest["date_convention"] == "study-day"
     assert (manifest["site_code"], manifest["package_id"], manifest["sequence"]) == (
         SITE,

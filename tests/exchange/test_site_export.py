@@ -8,8 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from alembic import command
-from sqlalchemy import create_engine, delete, func, select
+from sqlalchemy import delete, func, select
 
 from rego_desktop.audit import trail
 from rego_desktop.auth.roles import Role
@@ -27,9 +26,9 @@ from rego_desktop.exchange.site_keys import (
 from rego_desktop.models import Patient
 from rego_desktop.models.site_keys import SiteKey, TransferExport
 from rego_desktop.services.users import UserService
-from rego_desktop.store import migrate
 from rego_desktop.store.opening import open_study
 from rego_desktop.store.study import OpenStudy
+from tests.authority.legacy import make_legacy
 from tests.conftest import ADMIN, FAST_KDF, PASSWORD
 from tests.exchange.sitefill import FillReport, fill_site
 
@@ -107,10 +106,7 @@ def test_database_from_before_the_site_key_gets_one_on_first_export(
 ) -> None:
     fill_site(study, 2)
     study.close()
-    engine = create_engine(f"sqlite:///{db_path}")
-    with engine.begin() as conn:
-        command.downgrade(migrate.alembic_config(conn), "0002")
-    engine.dispose()
+    make_legacy(db_path, study.keyring, "0002")  # as a build without site keys wrote it
     with sqlite3.connect(db_path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "site_signing_keys" not in tables

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from rego_desktop.casebook import FormStatus, PatientStatus
-from rego_desktop.crypto.envelope import DecryptionFailed
 from rego_desktop.errors import CasebookLocked, NotFound, ValidationError
+from rego_desktop.services.damage import DamagedRecord
 from rego_desktop.services.patients import PatientService
 from rego_desktop.store.opening import open_study
 from rego_desktop.store.study import OpenStudy
@@ -175,8 +175,10 @@ def test_ciphertexts_cannot_be_swapped_between_patients(study: OpenStudy, db_pat
             (payloads[b], a),
         )
     reopened = open_study(db_path, ADMIN, PASSWORD)
-    with pytest.raises(DecryptionFailed):
+    with pytest.raises(DamagedRecord) as caught:  # named: patient, form, entry, backup
         PatientService(reopened).casebook(a)
+    assert caught.value.place.subject_code == a
+    assert caught.value.place.form_id == "demographics"
     assert PatientService(reopened).casebook(b).value("demographics", "ecog") == 3
     reopened.close()
 

@@ -13,8 +13,8 @@ import pytest
 from rego_desktop.audit import trail
 from rego_desktop.auth.roles import Role
 from rego_desktop.cli import check_commands
-from rego_desktop.crypto.envelope import DecryptionFailed
 from rego_desktop.errors import NotFound, PermissionDenied, ValidationError
+from rego_desktop.services.damage import AlteredQuery
 from rego_desktop.services.patients import PatientService
 from rego_desktop.services.queries import RESOLVED_BY_DATA, QueryService
 from rego_desktop.services.users import UserService
@@ -241,8 +241,10 @@ def test_query_text_is_encrypted_and_bound_to_its_status(study: OpenStudy, db_pa
     assert b"is required and not entered" not in raw
     with sqlite3.connect(db_path) as con:
         con.execute("UPDATE queries SET status = 'closed'")
-    with pytest.raises(DecryptionFailed):
+    with pytest.raises(AlteredQuery) as caught:  # named, with what to do
         service.list(code)
+    assert code in str(caught.value)
+    assert "audit --verify" in str(caught.value)
 
 
 def test_check_command(

@@ -15,6 +15,7 @@ from rego_desktop.services.patients import PatientService
 from rego_desktop.store import migrate
 from rego_desktop.store.opening import open_study
 from rego_desktop.store.study import OpenStudy
+from tests.authority.legacy import make_legacy
 from tests.conftest import ADMIN, PASSWORD
 
 
@@ -53,10 +54,7 @@ def test_database_at_first_schema_is_upgraded_on_open(study: OpenStudy, db_path:
     service.save(code, "demographics", {"sex": "female", "ecog": 0})
     study.close()
     # Turn the file into what version 0.1 (schema 0001) wrote.
-    engine = create_engine(f"sqlite:///{db_path}")
-    with engine.begin() as conn:
-        command.downgrade(migrate.alembic_config(conn), "0001")
-    engine.dispose()
+    make_legacy(db_path, study.keyring, "0001")
     with sqlite3.connect(db_path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "queries" not in tables

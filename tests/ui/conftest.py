@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from rego_desktop.ui.app import install_translations
 from rego_desktop.ui.messages import ScriptedMessages
 from rego_desktop.ui.operations import wait_all
 
@@ -57,6 +58,11 @@ def snapshot(widget: QWidget, folder: Path, name: str) -> Path:
 
 @pytest.fixture(autouse=True)
 def _close_windows() -> Iterator[None]:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        # Every test starts in English, whatever an earlier one (e.g. a Chinese
+        # screenshot of the center window) switched to.
+        install_translations(app, "en")
     yield
     settle()
     for widget in QApplication.topLevelWidgets():

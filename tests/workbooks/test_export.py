@@ -1,4 +1,5 @@
-"""The de-identified study workbook: listings, dictionary, queries, ADTTE and ADRS."""
+"""The study workbook (site copy and de-identified): listings, dictionary, queries,
+ADTTE and ADRS."""
 
 from __future__ import annotations
 
@@ -216,8 +217,20 @@ def test_xlsx_command_and_export_rights(
     monkeypatch.setenv("REGO_USER", ADMIN)
     out = tmp_path / "export.xlsx"
     assert cli_main.main(["xlsx", "--db", str(db_path), "--out", str(out)]) == 0
-    assert f"{demo.patients} patients" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert f"{demo.patients} patients" in said.out
+    # The site copy says what it is before and after writing, never "de-identified".
+    assert "SITE COPY, not de-identified" in said.out
+    assert "calendar dates" in said.err
+    assert "(de-identified" not in said.out
     assert load_workbook(out, read_only=True).sheetnames[0] == "README"
+    deidentified = tmp_path / "deidentified.xlsx"
+    args = ["xlsx", "--db", str(db_path), "--out", str(deidentified), "--deidentified"]
+    assert cli_main.main(args) == 0
+    said = capsys.readouterr()
+    assert "de-identified as the transfer file" in said.out
+    assert "SITE COPY" not in said.out + said.err
+    assert read_rows(deidentified, "README")[1][0] == "DE-IDENTIFIED"
     assert cli_main.main(["xlsx", "--db", str(db_path), "--out", str(tmp_path / "x.csv")]) == 2
     UserService(study, kdf=FAST_KDF).add_user("mon", "Monitor Ma", Role.MONITOR, "Quiet-review-42")
     monitor = open_study(db_path, "mon", "Quiet-review-42")

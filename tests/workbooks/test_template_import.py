@@ -97,9 +97,36 @@ def test_template_has_a_sheet_per_form_with_keys_lists_and_prompts(
     sex = validation(wb, "demographics", "sex")
     assert sex.type == "list"
     assert LISTS in sex.formula1
+    # ECOG may be "not done" or "unknown": its cell admits 0-4 (whole) or those codes.
     ecog = validation(wb, "demographics", "ecog")
-    assert (ecog.type, ecog.formula1, ecog.formula2) == ("whole", "0", "4")
+    cell = get_column_letter(keys_of(wb, "demographics").index("ecog") + 1) + str(FIRST_ROW)
+    assert ecog.type == "custom"
+    for part in (">=0", "<=4", f"INT({cell})={cell}", '="ND"', '="UNK"'):
+        assert f"{cell}{part}" in ecog.formula1 or part in ecog.formula1
+    assert f'{cell}="ND"' in ecog.formula1
+    assert '="NA"' not in ecog.formula1
     assert "0-4" in ecog.prompt
+    assert "ND/UNK" in ecog.prompt
+    # A number that needs a value keeps Excel's plain whole-number check.
+    cycle = validation(wb, "cycles", "cycle_number")
+    assert cycle.type == "whole"
+    assert "ND" not in cycle.prompt
+    # A date the chart may give as 2021-05 or 2019: text column, and the cell admits it.
+    keys = keys_of(wb, "hcc_history")
+    letter = get_column_letter(keys.index("hcc_diagnosis_date") + 1)
+    assert wb["hcc_history"].column_dimensions[letter].number_format == "@"
+    diagnosis = validation(wb, "hcc_history", "hcc_diagnosis_date")
+    assert diagnosis.type == "custom"
+    assert "LEN(" in diagnosis.formula1
+    assert "YYYY-MM" in diagnosis.prompt
+    first_dose = validation(wb, "treatment", "first_dose_date")
+    assert first_dose.type == "date"
+    assert "YYYY-MM or" not in first_dose.prompt
+    assert "月" not in first_dose.prompt
+    # A yes/no that may be unknown offers UNK in its drop-down list.
+    cirrhosis = validation(wb, "hcc_history", "cirrhosis")
+    column = cirrhosis.formula1.split("$")[1]
+    assert "UNK" in [c.value for c in wb[LISTS][column]]
     unit = validation(wb, "baseline_liver", "bilirubin_unit")
     assert unit.type == "list"
     listed = [c.value for c in wb[LISTS][unit.formula1.split("$")[1]] if c.value]

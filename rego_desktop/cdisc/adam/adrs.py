@@ -43,7 +43,12 @@ def _columns() -> tuple[Column, ...]:
             codelist="NY",
             derivation="Y for CR, PR or SD",
         ),
-        Column("REASND", "Reason Not Done", origin=d),
+        Column(
+            "REASND",
+            "Reason Not Done",
+            origin=d,
+            derivation="Why no best response could be derived (no assessment after day 1)",
+        ),
     )
 
 

@@ -130,7 +130,12 @@ def _columns() -> tuple[Column, ...]:
             "weeks after day 1); blank when not assessed",
         ),
         Column(
-            "DTHFL", "Subject Death Flag", origin=derived, codelist="NY", source="survival.status"
+            "DTHFL",
+            "Subject Death Flag",
+            origin=derived,
+            codelist="NY",
+            source="survival.status",
+            derivation='"Y" when the survival status is dead',
         ),
         Column(
             "DTHDY",

@@ -56,8 +56,20 @@ def _columns() -> tuple[Column, ...]:
         ),
         Column("AVALU", "Analysis Value Unit", origin="Assigned"),
         Column("CNSR", "Censor", "num", origin=d, derivation="0 event, 1 censored"),
-        Column("EVNTDESC", "Event or Censoring Description", origin=d),
-        Column("CNSDTDSC", "Censor Date Description", origin=d),
+        Column(
+            "EVNTDESC",
+            "Event or Censoring Description",
+            origin=d,
+            derivation="What the event of the parameter was (death, disease progression); "
+            "blank when censored",
+        ),
+        Column(
+            "CNSDTDSC",
+            "Censor Date Description",
+            origin=d,
+            derivation="What the censoring date is (last follow-up, last tumour "
+            "assessment); blank for an event",
+        ),
         Column(
             "SRCDOM",
             "Source Data",

@@ -24,10 +24,25 @@ def _columns() -> tuple[Column, ...]:
             derivation="English label of the CTCAE v5.0 term chosen",
         ),
         Column(
+            "AELLT",
+            "Lowest Level Term",
+            origin="Assigned",
+            derivation="The CTCAE v5.0 term, a MedDRA lowest-level term",
+        ),
+        Column(
+            "AELLTCD",
+            "Lowest Level Term Code",
+            "num",
+            origin="Assigned",
+            derivation="MedDRA code of the CTCAE v5.0 term, from the study definition's "
+            "code list (missing for Other)",
+        ),
+        Column(
             "AEDECOD",
             "Dictionary-Derived Term",
             origin="Assigned",
-            derivation="CTCAE v5.0 term (MedDRA LLT code not held by the study definition)",
+            derivation="The CTCAE v5.0 term (its MedDRA LLT; the preferred term is not "
+            "held offline)",
         ),
         Column("AETOXGR", "Standard Toxicity Grade", source=f"{FORM}.grade"),
         Column("AESER", "Serious Event", source=f"{FORM}.serious", codelist="NY"),
@@ -69,6 +84,8 @@ def build(source: Source) -> Table:
                     "USUBJID": s.usubjid,
                     "AESEQ": number,
                     "AETERM": code.label.en if code else "",
+                    "AELLT": code.label.en if code and code.meddra_llt else "",
+                    "AELLTCD": code.meddra_llt if code else None,
                     "AEDECOD": code.label.en if code else "",
                     "AETOXGR": str(grade) if isinstance(grade, int) else "",
                     "AESER": submission("yes_no", v.get("serious")),

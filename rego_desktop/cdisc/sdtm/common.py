@@ -28,7 +28,14 @@ def sequence(code: str) -> Column:
 
 
 def dtc(name: str, label: str, source: str) -> Column:
-    return Column(name, label, source=source, derivation="ISO 8601; blank when de-identified")
+    return Column(
+        name,
+        label,
+        source=source,
+        derivation="ISO 8601 (YYYY or YYYY-MM when only the year or month is known); "
+        "blank when de-identified",
+        iso8601=True,
+    )
 
 
 def dy(name: str, label: str, of: str) -> Column:

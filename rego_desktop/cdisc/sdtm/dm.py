@@ -96,7 +96,7 @@ def build(source: Source) -> Table:
                 "RFSTDTC": source.dtc(data.first_dose),
                 "RFXSTDTC": source.dtc(data.first_dose),
                 "RFXENDTC": source.dtc(data.date("treatment", "last_dose_date")),
-                "DTHDTC": source.dtc(data.death_date),
+                "DTHDTC": source.dtc(data.value("survival", "death_date")),
                 "DTHFL": "Y" if dead else "",
                 "AGE": age(data),
                 "AGEU": "YEARS",

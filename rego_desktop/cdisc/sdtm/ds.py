@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from rego_desktop.cdisc.sdtm.common import EPOCH, STUDYID, USUBJID, domain, dtc, dy, sequence
 from rego_desktop.cdisc.source import Source, Subject
 from rego_desktop.cdisc.table import Column, Table
@@ -61,7 +59,7 @@ def _events(s: Subject) -> list[tuple[str, str, object, str]]:
             )
         )
     if data.survival_status == "dead":
-        events.append(("DEATH", "DEATH", data.death_date, "FOLLOW-UP"))
+        events.append(("DEATH", "DEATH", data.value("survival", "death_date"), "FOLLOW-UP"))
     return events
 
 
@@ -86,7 +84,7 @@ def build(source: Source) -> Table:
                 "DSDECOD": decoded,
                 "DSCAT": "DISPOSITION EVENT",
                 "DSSTDTC": source.dtc(on),
-                "DSSTDY": source.day(on, s) if isinstance(on, dt.date) else None,
+                "DSSTDY": source.day(on, s),
                 "EPOCH": epoch,
             }
             table.add(values)
