@@ -73,19 +73,15 @@ class _Record:
     def compare(
         self, rule: str, f: Field, on: DateLike, other: DateLike, wrong: Order, en: str, zh: str
     ) -> None:
-        """Report ``on`` lying ``wrong`` of ``other``: as ``rule`` when certain, as the
-        rule's ``date.may_be_*`` warning when a partial date leaves it open."""
+        """Report ``on`` lying ``wrong`` of ``other``: as ``rule`` when certain ("is" +
+        ``en``), as the rule's ``date.may_be_*`` warning when a partial date leaves it
+        open ("may be" + ``en``)."""
         found = order(on, other)
         if found is wrong:
-            self.add(rule, f, f"{_shown(on)} {en}", f"{_shown(on)} {zh}", on, other)
+            self.add(rule, f, f"{_shown(on)} is {en}", f"{_shown(on)} {zh}", on, other)
         elif found is Order.UNCERTAIN and rule in MAY_BE:
             self.add(
-                MAY_BE[rule],
-                f,
-                f"{_shown(on)} may be {en.split(' ', 1)[1]}",
-                f"{_shown(on)} 可能{zh}",
-                on,
-                other,
+                MAY_BE[rule], f, f"{_shown(on)} may be {en}", f"{_shown(on)} 可能{zh}", on, other
             )
 
 
@@ -122,7 +118,7 @@ def check_dates(run: Run) -> None:
                     on,
                     first,
                     Order.BEFORE,
-                    f"is before the first dose of regorafenib ({first}); "
+                    f"before the first dose of regorafenib ({first}); "
                     "it must be on or after day 1.",
                     f"早于瑞戈非尼首次给药日期（{first}）；应在首次给药当天或之后。",
                 )
@@ -133,7 +129,7 @@ def check_dates(run: Run) -> None:
                     on,
                     first,
                     Order.AFTER,
-                    f"is after the first dose of regorafenib ({first}); "
+                    f"after the first dose of regorafenib ({first}); "
                     "it must be on or before day 1.",
                     f"晚于瑞戈非尼首次给药日期（{first}）；应在首次给药当天或之前。",
                 )
@@ -144,7 +140,7 @@ def check_dates(run: Run) -> None:
                     on,
                     death,
                     Order.AFTER,
-                    f"is after the date of death ({_shown(death)}); correct one of the two "
+                    f"after the date of death ({_shown(death)}); correct one of the two "
                     "dates (PFS and TTP cannot be computed until then).",
                     f"晚于死亡日期（{_shown(death)}）；请更正其中一个日期"
                     "（在此之前无法计算PFS和TTP）。",
@@ -156,7 +152,7 @@ def check_dates(run: Run) -> None:
                     on,
                     death,
                     Order.AFTER,
-                    f"is after the date of death ({_shown(death)}); no event can follow death.",
+                    f"after the date of death ({_shown(death)}); no event can follow death.",
                     f"晚于死亡日期（{_shown(death)}）；死亡后不应再有事件。",
                 )
             if birth is not None and (form.id, f.id) != BIRTH:
@@ -166,7 +162,7 @@ def check_dates(run: Run) -> None:
                     on,
                     birth,
                     Order.BEFORE,
-                    f"is before the date of birth ({birth}).",
+                    f"before the date of birth ({birth}).",
                     f"早于出生日期（{birth}）。",
                 )
             if order(on, today) is Order.AFTER:

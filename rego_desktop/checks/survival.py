@@ -49,7 +49,8 @@ def check_survival(run: Run) -> None:
         )
     died: Died | None = None
     if status == "dead" and (death is not None or data.death_unknown):
-        died = Died(death or "an unknown date", death_days)
+        when = Text(death, death) if death is not None else Text("an unknown date", "日期不详")
+        died = Died(when, death_days)
     _check_progression_against_assessments(run)
     _check_treatment_status(run, died, status_text)
     if status in ("alive", "lost"):
@@ -107,15 +108,11 @@ def _check_progression_against_assessments(run: Run) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Died:
-    """A recorded death: its date as the chart gives it ("2024-03-15", "2024-03" or
-    "an unknown date"), and the complete day when there is one."""
+    """A recorded death: its date as the chart gives it ("2024-03-15", "2024-03", or
+    that it is unknown), and the complete day when there is one."""
 
-    shown: str
+    when: Text
     days: tuple[dt.date, ...]
-
-    @property
-    def shown_zh(self) -> str:
-        return "死亡日期不详" if not self.days and " " in self.shown else self.shown
 
 
 def _check_treatment_status(run: Run, died: Died | None, status_text: Text) -> None:
@@ -141,8 +138,8 @@ def _check_treatment_status(run: Run, died: Died | None, status_text: Text) -> N
             "treatment_status",
             Text(
                 f"Regorafenib treatment: the status is Ongoing, but the patient died on "
-                f"{died.shown}; record the discontinuation and the date of the last dose.",
-                f"瑞戈非尼治疗：治疗状态为“仍在用药”，但患者已死亡（{died.shown_zh}）；"
+                f"{died.when.en}; record the discontinuation and the date of the last dose.",
+                f"瑞戈非尼治疗：治疗状态为“仍在用药”，但患者已死亡（{died.when.zh}）；"
                 "请记录停药及末次给药日期。",
             ),
             dates=died.days,

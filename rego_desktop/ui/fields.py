@@ -67,7 +67,7 @@ class FieldEditor(QWidget):
         self.study = study
         self.field = field
         self.setObjectName(f"field_{field.id}")
-        self.badge = QLabel()
+        self.badge = QLabel(self)  # placed in each editor's layout; hidden until used
         self.badge.setObjectName(f"missing_{field.id}")
         self.badge.setStyleSheet("color: #5c2e91; font-style: italic;")
         self.badge.hide()
