@@ -202,9 +202,14 @@ def main(args_list: list[str] | None = None) -> None:
         n = len(everyone)
         files, registry = _site_files(files_dir, everyone, manifest, center, n, args.per_site)
         sites = len(files)
-        if parts & {"xlsx", "merge"}:
-            sqlite_db = Path(scratch) / "center.db"
-            sqlite_s = _merge_all(str(sqlite_db), files, center, registry)
+        # The merged SQLite center is kept in --workdir, so ``--only xlsx`` can time the
+        # workbook again without merging (the merge is timed whenever it runs).
+        sqlite_db = folder / f"center-{n}.db"
+        if "merge" in parts or ("xlsx" in parts and not sqlite_db.exists()):
+            partial = sqlite_db.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            sqlite_s = _merge_all(str(partial), files, center, registry)
+            shutil.move(partial, sqlite_db)
             emit(f"center merge {sites} x {args.per_site} into SQLite", sqlite_s)
         if "merge" in parts:
             with _postgres(args.postgres) as server:

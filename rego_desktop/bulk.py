@@ -52,7 +52,10 @@ class JsonObjects:
         self._scan: Callable[[str, int], tuple[Any, int]] = make_scanner(cast(Any, decoder))
 
     def __call__(self, plain: bytes) -> Any:
-        text = plain.decode()
+        return self.text(plain.decode())
+
+    def text(self, text: str) -> Any:
+        """The same for text already decoded (JSON columns of the center database)."""
         try:
             value, end = self._scan(text, 0)
         except (StopIteration, ValueError):

@@ -57,28 +57,38 @@ _FINGERPRINT_MODULES = (
 log = logging.getLogger(__name__)
 
 
-def _source_files() -> Iterator[Path]:
+def _source_files(packages: Sequence[str], modules: Sequence[str]) -> Iterator[Path]:
     # Located, not imported: a summary read from stored rows need not load them.
-    for name in _FINGERPRINT_PACKAGES:
+    for name in packages:
         spec = importlib.util.find_spec(name)
         for folder in (spec.submodule_search_locations or []) if spec else []:
             yield from sorted(Path(folder).glob("*.py"))
-    for name in _FINGERPRINT_MODULES:
+    for name in modules:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.origin:
             yield Path(spec.origin)
 
 
-@cache
-def code_fingerprint(study_id: str, study_version: str) -> str:
-    """Hash of everything that decides a row's values (computed once per process)."""
-    digest = hashlib.sha256(f"{ROW_FORMAT}|{__version__}|{study_id}|{study_version}".encode())
-    for path in _source_files():
+def source_digest(label: str, packages: Sequence[str], modules: Sequence[str]) -> str:
+    """SHA-256 of ``label`` and the source of these packages (their ``*.py`` files) and
+    modules: what stored results computed by that code are checked against."""
+    digest = hashlib.sha256(label.encode())
+    for path in _source_files(packages, modules):
         with contextlib.suppress(OSError):
             data = path.read_bytes()
             digest.update(f"|{path.parent.name}/{path.name}|{len(data)}|".encode())
             digest.update(data)
     return digest.hexdigest()
+
+
+@cache
+def code_fingerprint(study_id: str, study_version: str) -> str:
+    """Hash of everything that decides a row's values (computed once per process)."""
+    return source_digest(
+        f"{ROW_FORMAT}|{__version__}|{study_id}|{study_version}",
+        _FINGERPRINT_PACKAGES,
+        _FINGERPRINT_MODULES,
+    )
 
 
 class RowCodec:

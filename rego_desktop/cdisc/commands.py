@@ -79,16 +79,10 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 
 def cmd_center(args: argparse.Namespace) -> int:
-    from rego_desktop.cdisc.package import write_package
     from rego_desktop.center.db import open_center_database
-    from rego_desktop.center.pooled import pooled_casebooks
-    from rego_desktop.study import CURRENT
+    from rego_desktop.center.exports import export_cdisc
 
     with open_center_database(args.db) as db:
-        books = pooled_casebooks(db)
-    definition = books[0].definition if books else CURRENT
-    report = write_package(
-        books, definition, args.out, deidentified=True, already_deidentified=True
-    )
+        report = export_cdisc(db, args.out)
     _print(report)
     return 0

@@ -20,7 +20,9 @@ Origin = Literal["Collected", "Derived", "Assigned", "Protocol", "Predecessor"]
 class Column:
     """One variable. ``source``: the CRF item (``form.field``) a collected value comes
     from; ``derivation``: how a derived one is computed; ``codelist``: the id of a code
-    list of :mod:`rego_desktop.cdisc.terminology` its values belong to."""
+    list of :mod:`rego_desktop.cdisc.terminology` its values belong to. ``label_zh``:
+    the label in Simplified Chinese (given for the ADaM datasets, shown beside ``label``
+    in the center's pooled workbook dictionary; transport files carry ``label`` only)."""
 
     name: str
     label: str
@@ -31,6 +33,7 @@ class Column:
     codelist: str | None = None
     date: bool = False
     iso8601: bool = False  # an ISO 8601 date as text (SDTM --DTC): date or partial date
+    label_zh: str = field(default="", kw_only=True)
 
 
 @dataclass

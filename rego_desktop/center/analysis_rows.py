@@ -28,9 +28,13 @@ from sqlalchemy.orm import Session
 
 from rego_desktop.analysis.dataset import AnalysisRow, analysis_row, row_from_json, row_to_json
 from rego_desktop.analysis.stored import code_fingerprint
+from rego_desktop.bulk import gc_paused
+from rego_desktop.casebook import Casebook
 from rego_desktop.center.db import CenterDatabase
 from rego_desktop.center.models import CenterAnalysisRow, CenterEntry, CenterPatient
 from rego_desktop.center.pooled import _age, _definition, casebook_of
+from rego_desktop.center.row_cache import keep
+from rego_desktop.center.sheet_rows import delete_sheet_rows, store_sheet_rows
 from rego_desktop.exchange.deidentify import (
     DeidentifiedEntry,
     DeidentifiedPatient,
@@ -56,44 +60,58 @@ def _row_json(row: AnalysisRow) -> str:
     return json.dumps(row_to_json(row), ensure_ascii=False, separators=(",", ":"))
 
 
-def _compute(patient_row: CenterPatient, patient: DeidentifiedPatient) -> AnalysisRow:
+def _book(patient_row: CenterPatient, patient: DeidentifiedPatient) -> Casebook:
     policy = _policy(patient_row.study_id, patient_row.study_version)
-    book = casebook_of(
+    return casebook_of(
         patient,
         policy.definition,
         patient_uid=patient_row.uid,
         updated_at=patient_row.package_created_at,
         policy=policy,
     )
-    return analysis_row(book)
+
+
+def _compute(patient_row: CenterPatient, patient: DeidentifiedPatient) -> AnalysisRow:
+    return analysis_row(_book(patient_row, patient))
+
+
+def _stored_values(patient: CenterPatient, row: AnalysisRow) -> dict[str, Any]:
+    return {
+        "patient_id": patient.id,
+        "content_sha256": patient.content_sha256,
+        "code": code_fingerprint(patient.study_id, patient.study_version),
+        "row_json": _row_json(row),
+    }
 
 
 def store_rows(
     session: Session, changed: Sequence[tuple[CenterPatient, DeidentifiedPatient]]
 ) -> None:
-    """Compute and store the rows of these (flushed) patients in the merge's transaction.
+    """Compute and store the rows of these (flushed) patients in the merge's transaction,
+    and from the same rebuilt casebooks their workbook sheet rows
+    (:func:`~rego_desktop.center.sheet_rows.store_sheet_rows`).
 
     The patients have no stored row: new ones never had one, and the merge removed the
     rows of changed ones with their entries (:func:`~rego_desktop.center.merge.keep_versions`
     calls :func:`delete_rows`), so rows are not deleted twice."""
     if not changed:
         return
-    values = [
-        {
-            "patient_id": row.id,
-            "content_sha256": row.content_sha256,
-            "code": code_fingerprint(row.study_id, row.study_version),
-            "row_json": _row_json(_compute(row, patient)),
-        }
-        for row, patient in changed
-    ]
+    analysed = []
+    with gc_paused():  # the collector's passes cost as much as deriving (see bulk.py)
+        for row, patient in changed:
+            book = _book(row, patient)
+            analysed.append((row, book, analysis_row(book)))
+    values = [_stored_values(row, result) for row, _, result in analysed]
     from rego_desktop.center.merge import bulk_insert  # merge imports this module
 
     bulk_insert(session, cast(Table, CenterAnalysisRow.__table__), values)
+    store_sheet_rows(session, analysed)
 
 
 def delete_rows(session: Session, patient_ids: Sequence[int]) -> None:
+    """Delete these patients' stored analysis rows and sheet rows."""
     ids = list(patient_ids)
+    delete_sheet_rows(session, ids)
     for start in range(0, len(ids), _BATCH):
         session.execute(
             delete(CenterAnalysisRow).where(
@@ -172,19 +190,27 @@ def pooled_rows(
                 rows[pid] = row_from_json(json.loads(text))
             else:
                 stale.append(pid)
+        derived: list[dict[str, Any]] = []
         for start in range(0, len(stale), _BATCH):
             part = stale[start : start + _BATCH]
             patients = list(
                 session.scalars(select(CenterPatient).where(CenterPatient.id.in_(part)))
             )
-            rows.update(_derive(session, patients))
+            computed = _derive(session, patients)
+            rows.update(computed)
+            derived += [_stored_values(p, computed[p.id]) for p in patients]
+    if use_stored and derived:  # kept, so the next read finds them (row_cache)
+        keep(db, cast(Table, CenterAnalysisRow.__table__), derived)
     definition = _policy(*first).definition if first is not None else None
     return [rows[pid] for pid in order], definition
 
 
-def stored_rows(db: CenterDatabase, *, site: str | None = None) -> dict[str, AnalysisRow]:
-    """The stored rows that are still valid (see the module docstring), by subject code;
-    patients without one are left out (nothing is derived here)."""
+def stored_rows(
+    db: CenterDatabase, *, site: str | None = None, patient_ids: Sequence[int] | None = None
+) -> dict[str, AnalysisRow]:
+    """The stored rows that are still valid (see the module docstring), by subject code,
+    of every patient, one site's or these patients'; patients without one are left out
+    (nothing is derived here)."""
     query: Any = select(
         CenterPatient.subject_code,
         CenterPatient.content_sha256,
@@ -196,6 +222,8 @@ def stored_rows(db: CenterDatabase, *, site: str | None = None) -> dict[str, Ana
     ).join(CenterAnalysisRow, CenterAnalysisRow.patient_id == CenterPatient.id)
     if site is not None:
         query = query.where(CenterPatient.site_code == site)
+    if patient_ids is not None:
+        query = query.where(CenterPatient.id.in_(list(patient_ids)))
     out: dict[str, AnalysisRow] = {}
     with db.reading() as session:
         for subject, content, study_id, version, row_content, code, text in session.execute(query):

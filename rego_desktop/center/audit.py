@@ -77,6 +77,8 @@ class AuditAction(StrEnum):
     BACKUP = "backup"
     RESTORE = "restore"
     SETTING = "setting"
+    # Pooled data leaving the center database (workbook, CDISC package).
+    EXPORT = "export"
 
 
 @dataclass(frozen=True)

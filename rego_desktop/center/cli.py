@@ -40,7 +40,7 @@ from rego_desktop.center.merge import (
     verify_file,
 )
 from rego_desktop.center.models import CenterPackage
-from rego_desktop.center.pooled import site_counts, write_pooled_workbook
+from rego_desktop.center.pooled import site_counts
 from rego_desktop.center.registry import (
     PRIVATE_KEY_FILE,
     PUBLIC_KEY_FILE,
@@ -644,8 +644,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_xlsx(args: argparse.Namespace) -> int:
+    from rego_desktop.center.exports import export_workbook
+
     with open_center_database(args.db) as db:
-        report = write_pooled_workbook(db, args.out, overwrite=args.force, site=args.site)
+        report = export_workbook(db, args.out, overwrite=args.force, site=args.site)
     sheets = ", ".join(f"{name} {n}" for name, n in report.rows.items())
     print(f"Wrote {report.path} (rows per sheet: {sheets}).")
     return 0

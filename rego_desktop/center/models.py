@@ -15,6 +15,8 @@ values are stored per entry as JSON text, sequence numbers as 64-bit integers.
   its entries), so that a package can be undone (``rego-center rollback``);
 * ``center_analysis_rows``: each patient's analysis dataset row, computed at merge
   time (see :mod:`rego_desktop.center.analysis_rows`);
+* ``center_sheet_rows``: each patient's rows of the workbook's derived sheets, computed
+  at merge time (see :mod:`rego_desktop.center.sheet_rows`);
 * ``center_audit`` and ``center_audit_head``: the center's hash-chained audit trail and
   the pin of its newest entry (see :mod:`rego_desktop.center.audit`).
 """
@@ -47,6 +49,7 @@ __all__ = [
     "CenterPatientFacts",
     "CenterPatientVersion",
     "CenterSetting",
+    "CenterSheetRows",
     "CenterSite",
 ]
 
@@ -209,6 +212,23 @@ class CenterAnalysisRow(CenterBase):
     code: Mapped[str] = mapped_column(String(64))
     """The fingerprint of the code that computed it (``analysis.stored.code_fingerprint``)."""
     row_json: Mapped[str] = mapped_column(Text)
+
+
+class CenterSheetRows(CenterBase):
+    """A patient's rows of the pooled workbook's derived sheets (scores, ADaM), computed
+    when the merge wrote the patient (``center/sheet_rows.py``)."""
+
+    __tablename__ = "center_sheet_rows"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("center_patients.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    """The patient's content hash the rows were computed from."""
+    code: Mapped[str] = mapped_column(String(64))
+    """The fingerprint of the code that computed them (``sheet_rows.sheets_fingerprint``)."""
+    rows_json: Mapped[str] = mapped_column(Text)
+    """``{sheet name: [row, ...]}``, sheets without rows left out."""
 
 
 class CenterPatientFacts(CenterBase):

@@ -21,6 +21,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
@@ -28,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rego_desktop import study
+from rego_desktop.bulk import JsonObjects, gc_paused
 from rego_desktop.casebook import Casebook, Entry
 from rego_desktop.center.db import CenterDatabase
 from rego_desktop.center.errors import CenterDatabaseError
@@ -53,7 +55,7 @@ from rego_desktop.study.schema import (
 from rego_desktop.study.values import Value, from_json
 
 if TYPE_CHECKING:
-    from rego_desktop.center.pooled_derived import DerivedSheets
+    from rego_desktop.center.pooled_derived import DerivedSheets, PatientSheets
     from rego_desktop.center.xlsx_stream import SpooledSheet, StreamingWorkbook
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "casebook_of",
     "date_to_day",
     "day_to_date",
+    "listing_key",
     "patient_chunks",
     "pooled_casebooks",
     "pooled_patients",
@@ -212,22 +215,34 @@ def casebook_of(
     return book
 
 
-@dataclass(frozen=True)
 class PooledPatient:
-    """One merged patient: its stored row, its data as sent and its rebuilt casebook."""
+    """One merged patient: its stored row, its data as sent and its casebook, rebuilt
+    when first asked for (:func:`casebook_of`)."""
 
-    row: CenterPatient
-    patient: DeidentifiedPatient
-    book: Casebook
+    def __init__(self, row: CenterPatient, patient: DeidentifiedPatient, policy: ExportPolicy):
+        self.row = row
+        self.patient = patient
+        self._policy = policy
+
+    @cached_property
+    def book(self) -> Casebook:
+        return casebook_of(
+            self.patient,
+            self._policy.definition,
+            patient_uid=self.row.uid,
+            updated_at=self.row.package_created_at,
+            policy=self._policy,
+        )
 
 
 def patient_chunks(
     db: CenterDatabase, *, site: str | None = None, size: int = 500
 ) -> Iterator[list[PooledPatient]]:
     """Every merged patient (or one site's) by subject code, in chunks of ``size``, so
-    only one chunk of rebuilt casebooks is in memory at a time (casebooks as
-    :func:`pooled_casebooks` builds them)."""
+    only one chunk is in memory at a time (casebooks, as :func:`pooled_casebooks`
+    builds them, only of the patients whose ``book`` is asked for)."""
     policies: dict[tuple[str, str], ExportPolicy] = {}
+    decode = JsonObjects().text
     with db.reading() as session:
         rows = _patient_rows(session, site)
         for start in range(0, len(rows), size):
@@ -246,7 +261,7 @@ def patient_chunks(
                 .order_by(CenterEntry.patient_id, CenterEntry.form_id, CenterEntry.entry_id)
             )
             for patient_id, form_id, entry_id, text in session.execute(query):
-                entries[patient_id][form_id].append((entry_id, json.loads(text)))
+                entries[patient_id][form_id].append((entry_id, decode(text)))
             out = []
             for row in chunk:
                 key = (row.study_id, row.study_version)
@@ -263,14 +278,7 @@ def patient_chunks(
                         for form_id, items in entries.get(row.id, {}).items()
                     },
                 )
-                book = casebook_of(
-                    patient,
-                    policy.definition,
-                    patient_uid=row.uid,
-                    updated_at=row.package_created_at,
-                    policy=policy,
-                )
-                out.append(PooledPatient(row, patient, book))
+                out.append(PooledPatient(row, patient, policy))
             yield out
 
 
@@ -375,7 +383,11 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _sort_key(order_field: str | None, values: Mapping[str, Any], entry_id: str) -> tuple[Any, ...]:
+def listing_key(
+    order_field: str | None, values: Mapping[str, Any], entry_id: str
+) -> tuple[Any, ...]:
+    """Sort key of an entry in the pooled listings: by the form's ordering field (a study
+    day; entries without one last), then entry id."""
     if order_field is None:
         return (0, 0, entry_id)
     value = values.get(order_field)
@@ -429,8 +441,8 @@ def write_pooled_workbook(
 
     Patients are read once, ``chunk`` at a time; rows go to temporary files per sheet
     and then into the workbook (:mod:`.xlsx_stream`), so memory stays flat."""
-    from rego_desktop.center.analysis_rows import stored_rows  # imports this module
     from rego_desktop.center.pooled_derived import DerivedSheets
+    from rego_desktop.center.sheet_rows import keep_sheet_rows
     from rego_desktop.center.xlsx_stream import SpooledSheet, StreamingWorkbook
 
     definition = definition or study.CURRENT
@@ -457,13 +469,10 @@ def write_pooled_workbook(
             for form, _ in forms
         ]
         derived = DerivedSheets(definition)
-        stored = stored_rows(db, site=site)
-        # Rebuilding casebooks allocates millions of small objects, freed by reference
-        # counting chunk by chunk; the collector's automatic passes over them cost about
-        # a quarter of the time (4 of 19 s of CPU at 10,000 patients). It runs every
+        # Reading and rebuilding patients allocates millions of small objects, freed by
+        # reference counting chunk by chunk; the collector's automatic passes over them
+        # cost about a quarter of the time. It runs on the young objects every
         # _COLLECT_EVERY chunks instead, so any cyclic garbage is still bounded.
-        collecting = gc.isenabled()
-        gc.disable()
         try:
             for number, part in enumerate(patient_chunks(db, site=site, size=chunk), 1):
                 if number % _COLLECT_EVERY == 0:
@@ -487,7 +496,8 @@ def write_pooled_workbook(
                             sheet.extend(_listing_rows(item.row.site_code, item.row.subject_code,
                                                        form.repeating, form.order_by, kinds,
                                                        entries))  # fmt: skip
-                derived.add([item.book for item in part], stored)
+                for sheets in _derived_rows(db, part, computed):
+                    derived.add(sheets)
             wb = StreamingWorkbook(out)
             try:
                 _fill_workbook(wb, db, definition, site, patients, listings, derived, rows)
@@ -495,14 +505,41 @@ def write_pooled_workbook(
                 wb.abandon()
                 raise
         finally:
-            if collecting:
-                gc.enable()
             for spooled in (patients, *listings):
                 spooled.close()
             derived.close()
 
-    write_file_atomically(path, produce, overwrite=overwrite, private=False, what="The workbook")
+    computed: list[dict[str, Any]] = []
+    with gc_paused():
+        write_file_atomically(
+            path, produce, overwrite=overwrite, private=False, what="The workbook"
+        )
+    keep_sheet_rows(db, computed)
     return WorkbookReport(path, rows)
+
+
+def _derived_rows(
+    db: CenterDatabase, part: Sequence[PooledPatient], computed_rows: list[dict[str, Any]]
+) -> list[PatientSheets]:
+    """The derived sheets' rows of these patients, in order: as the merge stored them
+    when still valid, else computed from their casebooks (and stored analysis rows);
+    those computed are added to ``computed_rows`` in their stored form, to be kept."""
+    from rego_desktop.center.analysis_rows import stored_rows  # imports this module
+    from rego_desktop.center.pooled_derived import patient_sheet_rows
+    from rego_desktop.center.sheet_rows import read_sheet_rows, sheet_values
+
+    with db.reading() as session:
+        ready = dict(read_sheet_rows(session, [item.row for item in part]))
+    stale = [item for item in part if item.row.id not in ready]
+    if stale:
+        analysed = stored_rows(db, patient_ids=[item.row.id for item in stale])
+        computed = patient_sheet_rows(
+            [item.book for item in stale], [analysed.get(item.row.subject_code) for item in stale]
+        )
+        for item, rows in zip(stale, computed, strict=True):
+            ready[item.row.id] = rows
+            computed_rows.append(sheet_values(item.row, rows))
+    return [ready[item.row.id] for item in part]
 
 
 def _fill_workbook(
@@ -589,7 +626,7 @@ def _listing_rows(
     :func:`rego_desktop.study.values.to_json`: a missing value is ``{"missing": code}``,
     a quantity ``{"value": v, "unit": u}``): dates as study-day cells, missing-data
     codes as codes, quantities of fields with several units as value and unit."""
-    ordered = sorted(entries, key=lambda e: _sort_key(order_by, e.values, e.entry_id))
+    ordered = sorted(entries, key=lambda e: listing_key(order_by, e.values, e.entry_id))
     for entry in ordered:
         values = entry.values
         row: list[Any] = [site_code, subject] + ([entry.entry_id] if repeating else [])

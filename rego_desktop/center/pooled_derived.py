@@ -8,9 +8,11 @@ ADaM sheets (ADSL, ADTTE, ADRS, ADAE) are the tables the CDISC package builds
 de-identified data (:func:`rego_desktop.center.pooled.patient_chunks`). As in the
 site's de-identified package, calendar dates are left blank and only study days given.
 
-Patients are rebuilt a chunk at a time and their rows spooled to temporary files
-(:class:`~rego_desktop.center.xlsx_stream.SpooledSheet`), so memory does not grow
-with the number of patients.
+A patient's rows (:func:`patient_sheet_rows`) are computed when the merge writes the
+patient and stored with it (:mod:`rego_desktop.center.sheet_rows`); the workbook
+computes only those of patients without valid stored rows. Rows are spooled to
+temporary files (:class:`~rego_desktop.center.xlsx_stream.SpooledSheet`), so memory
+does not grow with the number of patients.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from rego_desktop.center.xlsx_stream import SpooledSheet
 from rego_desktop.derive import DERIVATIONS, Computed, NotComputable, PatientData
 from rego_desktop.study.schema import Field, Form, StudyDefinition
 
-__all__ = ["SCORE_DERIVATIONS", "DerivedSheets", "score_columns"]
+__all__ = [
+    "SCORE_DERIVATIONS",
+    "DerivedSheets",
+    "PatientSheets",
+    "patient_sheet_rows",
+    "score_columns",
+]
 
 SCORE_DERIVATIONS: Final = ("bmi", "child_pugh", "albi")
 SCORES_SHEET: Final = "scores"
@@ -99,34 +107,63 @@ def _empty_tables(definition: StudyDefinition) -> list[Table]:
     return [build(empty) for build in DATASETS]
 
 
+PatientSheets = dict[str, list[list[Any]]]
+"""One patient's rows of the derived sheets, by sheet name (sheets without rows left
+out), in the order the sheets list their rows."""
+
+
+def patient_sheet_rows(
+    books: Sequence[Casebook], rows: Sequence[AnalysisRow | None] | None = None
+) -> list[PatientSheets]:
+    """Each patient's rows of the scores and ADaM sheets, in the order of ``books``.
+
+    ``rows``: the patients' analysis rows when already known (a patient with None, or
+    every patient without ``rows``, gets :func:`~rego_desktop.analysis.dataset.analysis_row`).
+    The ADaM builders run once over the patients of one study definition, and their rows
+    are dealt to the patients by ``USUBJID``, so a patient's rows are those the builders
+    give it among any others."""
+    out: list[PatientSheets] = [{} for _ in books]
+    known = rows if rows is not None else [None] * len(books)
+    groups: dict[int, list[int]] = {}
+    for index, book in enumerate(books):
+        groups.setdefault(id(book.definition), []).append(index)
+    for indices in groups.values():
+        definition = books[indices[0]].definition
+        columns = score_columns(definition)
+        subjects = []
+        for i in indices:
+            book, row = books[i], known[i]
+            subjects.append(
+                Subject(book, PatientData(book), row if row is not None else analysis_row(book))
+            )
+        source = Source(definition, tuple(subjects), True)
+        by_usubjid = {s.usubjid: i for s, i in zip(source.subjects, indices, strict=True)}
+        for subject, i in zip(source.subjects, indices, strict=True):
+            scores = [list(r) for r in score_rows(subject.data, columns)]
+            if scores:
+                out[i][SCORES_SHEET] = scores
+        for build in DATASETS:
+            table = build(source)
+            key = [c.name for c in table.columns].index("USUBJID")
+            for cells in table.rows:
+                out[by_usubjid[str(cells[key])]].setdefault(table.name, []).append(list(cells))
+    return out
+
+
 class DerivedSheets:
-    """Accumulates the scores and ADaM sheets over chunks of rebuilt casebooks."""
+    """Accumulates the scores and ADaM sheets, patient by patient."""
 
     def __init__(self, definition: StudyDefinition) -> None:
         self.definition = definition
-        self.columns = score_columns(definition)
         self.scores = SpooledSheet(SCORES_SHEET, scores_header(definition))
         self.tables = _empty_tables(definition)
         self.adam = [SpooledSheet(t.name, [c.name for c in t.columns]) for t in self.tables]
+        self._by_name = {sheet.name: sheet for sheet in self.sheets()}
 
-    def add(self, books: Sequence[Casebook], rows: Mapping[str, AnalysisRow] | None = None) -> None:
-        """Rows of these patients; ``rows``: analysis rows by subject code, as the merge
-        stored them (:func:`rego_desktop.center.analysis_rows.pooled_rows`); a patient
-        without one gets :func:`~rego_desktop.analysis.dataset.analysis_row`."""
-        if rows is None:
-            source = source_of(books, self.definition, deidentified=True)
-        else:
-            subjects = []
-            for book in books:
-                row = rows.get(book.subject_code)
-                subjects.append(
-                    Subject(book, PatientData(book), row if row is not None else analysis_row(book))
-                )
-            source = Source(self.definition, tuple(subjects), True)
-        for subject in source.subjects:
-            self.scores.extend(score_rows(subject.data, self.columns))
-        for build, sheet in zip(DATASETS, self.adam, strict=True):
-            sheet.extend(build(source).rows)
+    def add(self, patient: Mapping[str, Sequence[Sequence[Any]]]) -> None:
+        """One patient's rows (:func:`patient_sheet_rows`, or as stored by the merge)."""
+        for name, rows in patient.items():
+            self._by_name[name].extend(rows)
 
     def sheets(self) -> list[SpooledSheet]:
         return [self.scores, *self.adam]
@@ -152,4 +189,4 @@ class DerivedSheets:
         for table in self.tables:
             for c in table.columns:
                 note = c.derivation or (f"from {c.source}" if c.source else c.origin)
-                yield (table.name, c.name, c.kind, "", c.label, "", note)
+                yield (table.name, c.name, c.kind, "", c.label, c.label_zh, note)

@@ -26,29 +26,22 @@ changes a result, only how fast it comes (``use_stored=False`` recomputes everyt
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
-import importlib.util
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from rego_desktop.analysis.stored import code_fingerprint
+from rego_desktop.analysis.stored import code_fingerprint, source_digest
 from rego_desktop.casebook import FormStatus
 from rego_desktop.center import audit as center_audit
 from rego_desktop.center.audit import AuditAction
 from rego_desktop.center.db import CenterDatabase
-from rego_desktop.center.errors import CenterDatabaseError
 from rego_desktop.center.models import (
     CenterEntry,
     CenterPackage,
@@ -58,6 +51,7 @@ from rego_desktop.center.models import (
     CenterSite,
 )
 from rego_desktop.center.pooled import _age, _definition, casebook_of
+from rego_desktop.center.row_cache import keep
 from rego_desktop.errors import RegoError
 from rego_desktop.exchange.deidentify import (
     DeidentifiedEntry,
@@ -189,21 +183,15 @@ def set_overdue_days(db: CenterDatabase, days: int) -> bool:
 # --------------------------------------------------------------------------- facts
 
 
-def _module_file(name: str) -> Path | None:
-    spec = importlib.util.find_spec(name)
-    return Path(spec.origin) if spec is not None and spec.origin else None
-
-
 @cache
 def facts_code(study_id: str, study_version: str) -> str:
     """Fingerprint of the code deciding a patient's facts: the analysis rows' (study
     definition, rules, casebook) and the center's rebuilding of casebooks and this module."""
-    digest = hashlib.sha256(f"{FACTS_FORMAT}|{code_fingerprint(study_id, study_version)}".encode())
-    for name in ("rego_desktop.center.pooled", "rego_desktop.center.status"):
-        path = _module_file(name)
-        if path is not None:
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return source_digest(
+        f"{FACTS_FORMAT}|{code_fingerprint(study_id, study_version)}",
+        (),
+        ("rego_desktop.center.pooled", "rego_desktop.center.status"),
+    )
 
 
 _policies: dict[tuple[str, str], ExportPolicy] = {}
@@ -296,22 +284,6 @@ def _stale_ids(session: Session) -> list[int]:
     ]
 
 
-def _upsert(session: Session, values: list[dict[str, Any]]) -> None:
-    table: Any = CenterPatientFacts.__table__
-    dialect = session.get_bind().dialect.name
-    statement: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.patient_id],
-        set_={
-            "content_sha256": statement.excluded.content_sha256,
-            "code": statement.excluded.code,
-            "screen_failed": statement.excluded.screen_failed,
-            "complete_forms": statement.excluded.complete_forms,
-        },
-    )
-    session.execute(statement, values)
-
-
 def _compute_stale(
     session: Session, ids: Sequence[int], progress: Progress | None
 ) -> dict[int, dict[str, Any]]:
@@ -328,12 +300,8 @@ def _compute_stale(
 
 
 def _store(db: CenterDatabase, computed: dict[int, dict[str, Any]]) -> None:
-    """Store computed facts, a batch per short write transaction (computing happened
-    before, outside any write lock)."""
-    values = list(computed.values())
-    for start in range(0, len(values), _BATCH):
-        with db.transaction() as session:
-            _upsert(session, values[start : start + _BATCH])
+    """Keep computed facts (computing happened before, outside any write lock)."""
+    keep(db, cast(Table, CenterPatientFacts.__table__), list(computed.values()))
 
 
 def refresh_facts(db: CenterDatabase, progress: Progress | None = None) -> int:
@@ -430,8 +398,7 @@ def site_status(
                 continue
             analysed[site_code] += 1
             complete[site_code].update(json.loads(forms))
-    with contextlib.suppress(CenterDatabaseError):  # busy with a merge: computed next time
-        _store(db, computed)
+    _store(db, computed)  # busy with a merge: computed next time
     out = []
     for site in sites:
         code = site.site_code

@@ -37,6 +37,7 @@ EXCEL_EPOCH: Final = dt.date(1899, 12, 30)
 _ILLEGAL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _NEEDS_ESCAPE: Final = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
 _LETTERS: list[str] = []
+_PREFIXES: list[str] = []  # '<c r="A', '<c r="B', ... by column
 _TEXT: Final = ' t="inlineStr"><is><t xml:space="preserve">'
 
 
@@ -82,24 +83,29 @@ def _cell(ref: str, value: Any) -> str:
 
 
 def _row(number: int, values: Sequence[Any]) -> str:
-    while len(_LETTERS) < len(values):
-        _letter(len(_LETTERS))
-    parts = [f'<row r="{number}">']
+    """One ``<row>`` element (the hot loop of a large workbook: plain text, whole and
+    finite numbers are written inline, anything else by :func:`_cell`)."""
+    while len(_PREFIXES) < len(values):
+        _PREFIXES.append(f'<c r="{_letter(len(_PREFIXES))}')
+    n = str(number)
+    parts = [f'<row r="{n}">']
     append = parts.append
-    for letter, v in zip(_LETTERS, values, strict=False):
-        kind = type(v)
+    for prefix, v in zip(_PREFIXES, values, strict=False):
         if v is None:
             continue
+        kind = type(v)
         if kind is str:
             if not v:  # an empty cell, as openpyxl writes ""
                 continue
             if _NEEDS_ESCAPE.search(v):
                 v = _escape(v)
-            append(f'<c r="{letter}{number}"{_TEXT}{v}</t></is></c>')
+            append(f'{prefix}{n}"{_TEXT}{v}</t></is></c>')
         elif kind is int:
-            append(f'<c r="{letter}{number}"><v>{v}</v></c>')
+            append(f'{prefix}{n}"><v>{v}</v></c>')
+        elif kind is float and math.isfinite(v):
+            append(f'{prefix}{n}"><v>{v!r}</v></c>')
         else:
-            append(_cell(f"{letter}{number}", v))
+            append(_cell(f"{prefix[6:]}{n}", v))
     append("</row>")
     return "".join(parts)
 

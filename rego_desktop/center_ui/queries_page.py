@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from rego_desktop.center import queries
 from rego_desktop.center.queries import AutoRaiseResult, CenterQueryRow, QueryExport, Status
+from rego_desktop.center.queries.places import QueryPlace, describe, query_places
 from rego_desktop.center_ui.choosers import FileChooser
 from rego_desktop.center_ui.common import Page, buddy, when
 from rego_desktop.center_ui.query_dialog import ManualQueryDialog
@@ -48,8 +50,10 @@ from rego_desktop.center_ui.reasons import error_text
 from rego_desktop.center_ui.session import CenterSession
 from rego_desktop.center_ui.text import say
 from rego_desktop.errors import RegoError
+from rego_desktop.study import CURRENT
 from rego_desktop.ui.messages import MessageService
 from rego_desktop.ui.operations import Progress
+from rego_desktop.ui.widgets import language
 
 __all__ = ["QueriesPage", "QueryTableModel"]
 
@@ -75,11 +79,21 @@ _ACTIVE: tuple[Status, ...] = ("open", "answered")
 SUBJECT_PAUSE_MS = 250
 
 
-def place_of(row: CenterQueryRow) -> str:
-    """Form / entry / field of a query ("the whole patient" when it has no form)."""
+def place_of(row: CenterQueryRow, place: QueryPlace | None = None) -> str:
+    """Form / entry / field of a query in the window's language ("the whole patient"
+    when it has no form): labels of the study definition, an entry as its number among
+    the patient's entries of the form (:mod:`rego_desktop.center.queries.places`).
+    Without ``place`` read from the pooled data, the current definition's labels."""
     if row.form is None:
         return say("qp_whole_patient")
-    return " / ".join(p for p in (row.form, row.entry, row.field) if p)
+    return (place or describe(row, CURRENT)).text(language())
+
+
+def place_ids(row: CenterQueryRow) -> str:
+    """The place as ids, as the site's files and the command line name it."""
+    if row.form is None:
+        return say("qp_whole_patient")
+    return say("qp_ids", ids=" / ".join(p for p in (row.form, row.entry, row.field) if p))
 
 
 def status_text(status: str) -> str:
@@ -91,8 +105,6 @@ def event_text(event: str) -> str:
 
 
 def query_text(row: CenterQueryRow) -> str:
-    from rego_desktop.ui.widgets import language
-
     return row.text_zh if language().startswith("zh") and row.text_zh else row.text
 
 
@@ -102,12 +114,21 @@ class QueryTableModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[CenterQueryRow] = []
+        self._places: dict[str, QueryPlace] = {}
         self._headers = [say(c) for c in COLUMNS]
 
-    def set_rows(self, rows: Sequence[CenterQueryRow]) -> None:
+    def set_rows(
+        self, rows: Sequence[CenterQueryRow], places: Mapping[str, QueryPlace] | None = None
+    ) -> None:
+        """Show ``rows``; ``places``: their places by query id
+        (:func:`~rego_desktop.center.queries.places.query_places`)."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._places = dict(places or {})
         self.endResetModel()
+
+    def place(self, row: CenterQueryRow) -> QueryPlace | None:
+        return self._places.get(row.query_id)
 
     def query(self, row: int) -> CenterQueryRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -132,7 +153,7 @@ class QueryTableModel(QAbstractTableModel):
         if column == 2:
             return row.subject
         if column == 3:
-            return place_of(row)
+            return place_of(row, self.place(row))
         if column == 4:
             return status_text(row.status)
         if column == 5:
@@ -155,6 +176,8 @@ class QueryTableModel(QAbstractTableModel):
         row = self.query(index.row())
         if row is None or not 0 <= index.column() < len(COLUMNS):
             return None
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
+            return place_ids(row)  # the ids, for talking to the site
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._cell(row, index.column())
         if role == Qt.ItemDataRole.UserRole:
@@ -181,8 +204,9 @@ class QueryTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
-def details_html(row: CenterQueryRow) -> str:
-    """The selected query as the detail pane shows it (escaped HTML)."""
+def details_html(row: CenterQueryRow, place: QueryPlace | None = None) -> str:
+    """The selected query as the detail pane shows it (escaped HTML); the place in words
+    (``place``: see :func:`place_of`) and as ids."""
 
     def esc(value: object) -> str:
         return html.escape(str(value))
@@ -192,7 +216,8 @@ def details_html(row: CenterQueryRow) -> str:
 
     parts = [
         f"<h3>{esc(say('qp_d_title', id=row.query_id, site=row.site, subject=row.subject))}</h3>",
-        f"<p>{esc(say('qp_d_place', place=place_of(row)))}<br>",
+        f"<p>{esc(say('qp_d_place', place=place_of(row, place)))}<br>",
+        f"{esc(place_ids(row))}<br>" if row.form is not None else "",
         esc(
             say(
                 "qp_d_status",
@@ -227,7 +252,7 @@ def details_html(row: CenterQueryRow) -> str:
     if row.corrections:
         items = "".join(
             f"<li>{esc(c.get('at', ''))} · {esc(c.get('by', ''))} · "
-            f"{esc(c.get('form', ''))}.{esc(c.get('field', ''))}: {esc(c.get('reason', ''))}</li>"
+            f"{esc(_correction_place(row, c))}: {esc(c.get('reason', ''))}</li>"
             for c in row.corrections
         )
         parts.append(f"<p>{esc(say('qp_d_corrections'))}</p><ul>{items}</ul>")
@@ -238,6 +263,15 @@ def details_html(row: CenterQueryRow) -> str:
     )
     parts.append(f"<p>{esc(say('qp_d_history'))}</p><ul>{events}</ul>")
     return "".join(parts)
+
+
+def _correction_place(row: CenterQueryRow, correction: Mapping[str, Any]) -> str:
+    """The form and field a site's correction changed, in words, with their ids."""
+    form, field = correction.get("form"), correction.get("field")
+    if not isinstance(form, str) or not isinstance(field, str):
+        return f"{form or ''}.{field or ''}"
+    words = describe(replace(row, form=form, entry=None, field=field), CURRENT).text(language())
+    return f"{words} ({form}.{field})"
 
 
 class QueriesPage(Page):
@@ -398,6 +432,7 @@ class QueriesPage(Page):
         current = self.selected()
         keep = select or (current.query_id if current is not None else None)
         subject = self.subject.text().strip() or None
+        places: dict[str, QueryPlace] = {}
         try:
             rows = queries.list_queries(
                 self.session.db,
@@ -405,10 +440,11 @@ class QueriesPage(Page):
                 status=self._statuses(),
                 subject=subject,
             )
+            places = query_places(self.session.db, rows)
         except RegoError as exc:
             self.messages.error(self, say("cannot"), error_text(exc))
             rows = []
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, places)
         self.list_label.setText(say("qp_list", count=len(rows)))
         self.empty.setVisible(not rows)
         row = self.model.row_of(keep) if keep else None
@@ -426,7 +462,7 @@ class QueriesPage(Page):
 
     def show_details(self) -> None:
         row = self.selected()
-        self.details.setHtml(details_html(row) if row is not None else "")
+        self.details.setHtml(details_html(row, self.model.place(row)) if row is not None else "")
         self.close_button.setEnabled(row is not None and row.status != "closed")
         self.reopen_button.setEnabled(row is not None and row.status != "open")
 

@@ -1,12 +1,16 @@
 """Raising a manual query from the center window: site, subject, form, entry and field
 chosen from the pooled data and the study definition (what the sites send), and a text.
 
-The choices come from :func:`rego_desktop.center.queries.query_targets`; the query is
-raised by :func:`rego_desktop.center.queries.raise_manual` (checked and audited there).
+The choices come from :func:`rego_desktop.center.queries.query_targets`; the entries of a
+repeating form are numbered and named as the Queries page shows them ("Adverse event 3",
+:func:`rego_desktop.center.queries.places.entry_order`), with a short id (the full id in
+the tooltip). The query is raised by :func:`rego_desktop.center.queries.raise_manual`
+(checked and audited there).
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from rego_desktop.center.queries import CenterQueryRow, QueryTargets, query_targets, raise_manual
+from rego_desktop.center.queries.places import entry_order, short_id
 from rego_desktop.center_ui.common import buddy
 from rego_desktop.center_ui.reasons import error_text
 from rego_desktop.center_ui.session import CenterSession
@@ -155,15 +160,32 @@ class ManualQueryDialog(QDialog):
         if self.targets is None or form_id is None or subject is None:
             self.entry.setEnabled(False)
             return
-        entries = self.targets.subjects.get(subject, {}).get(form_id, ())
+        entries = self._ordered(str(subject), str(form_id))
+        form = next((f for f, _fields in self.targets.forms if f.id == form_id), None)
+        item = (form.item_label or form.label).text(language()) if form is not None else ""
         for n, entry_id in enumerate(entries, start=1):
             if entry_id == "":
                 self.entry.addItem(say("mq_single"), "")
-            else:
-                self.entry.addItem(say("mq_entry_n", n=n, id=entry_id), entry_id)
+                continue
+            self.entry.addItem(say("mq_entry_n", item=item, n=n, id=short_id(entry_id)), entry_id)
+            self.entry.setItemData(self.entry.count() - 1, entry_id, Qt.ItemDataRole.ToolTipRole)
         if len(entries) == 1:
             self.entry.setCurrentIndex(1)
         self.entry.setEnabled(bool(entries))
+
+    def _ordered(self, subject: str, form_id: str) -> tuple[str, ...]:
+        """The subject's entries of the form, numbered as the Queries page numbers them."""
+        assert self.targets is not None
+        listed = self.targets.subjects.get(subject, {}).get(form_id, ())
+        try:
+            ordered = entry_order(self.session.db, subject, form_id)
+        except RegoError as exc:
+            self.messages.error(self, say("cannot"), error_text(exc))
+            return listed
+        # entries merged since the targets were read are not offered (as before)
+        return tuple(e for e in ordered if e in listed) + tuple(
+            e for e in listed if e not in ordered
+        )
 
     # ----------------------------------------------------------------- raise
 

@@ -32,6 +32,7 @@ T: dict[str, Label] = {
     "tab_rollback": Label("Rollback", "回滚"),
     "tab_backup": Label("Backups", "备份"),
     "tab_queries": Label("Queries", "质疑"),
+    "tab_exports": Label("Exports", "导出"),
     "connected": Label(
         "Database {db} · center key {fingerprint}", "数据库 {db} · 协调中心密钥 {fingerprint}"
     ),
@@ -402,6 +403,7 @@ T: dict[str, Label] = {
     "qp_d_corrections": Label("Corrections at the site:", "分中心的更正："),
     "qp_empty_value": Label("(empty)", "（空）"),
     "qp_whole_patient": Label("the whole patient", "整个患者"),
+    "qp_ids": Label("Ids (for the site): {ids}", "编号（与分中心沟通用）：{ids}"),
     "ev_raised": Label("raised", "提出"),
     "ev_answered": Label("answered", "回复"),
     "ev_corrected": Label("corrected", "更正"),
@@ -466,7 +468,7 @@ T: dict[str, Label] = {
     "mq_no_entry": Label("(the whole form)", "（整个表单）"),
     "mq_single": Label("(single entry)", "（单一条目）"),
     "mq_no_field": Label("(no field)", "（无字段）"),
-    "mq_entry_n": Label("Entry {n} ({id})", "第 {n} 条（{id}）"),
+    "mq_entry_n": Label("{item} {n} ({id})", "{item} {n}（{id}）"),
     "mq_no_subjects": Label(
         "No patient of this site has been merged yet.", "该分中心尚无已合并的患者。"
     ),
@@ -475,6 +477,101 @@ T: dict[str, Label] = {
         "Raised query {id} on subject {subject} of site {site}.",
         "已对分中心 {site} 的受试者 {subject} 提出质疑 {id}。",
     ),
+    # exports page
+    "ex_note": Label(
+        "The workbook and the CDISC package hold the pooled, de-identified data of the center "
+        "database: no names, hospital record numbers or dates of birth; dates are study days. "
+        "Each one written is recorded in the audit trail (Ctrl+5) with its SHA-256. Keep the "
+        "files where only the study team can read them.",
+        "工作簿和 CDISC 数据包包含协调中心数据库中汇总的去标识化数据：没有姓名、病历号和出生日期；"
+        "日期均为研究日。每次写入都会连同其 SHA-256 记入审计轨迹（Ctrl+5）。"
+        "请将这些文件保存在只有研究团队能读取的地方。",
+    ),
+    "ex_workbook": Label("Pooled workbook (.xlsx)", "汇总工作簿 (.xlsx)"),
+    "ex_workbook_intro": Label(
+        "Patients, one listing per form, scores, the ADaM datasets ADSL, ADTTE, ADRS and ADAE, "
+        "the data dictionary and the merge log: all sites, or one.",
+        "患者、每个表单一个清单、评分、ADaM 数据集 ADSL、ADTTE、ADRS 和 ADAE、数据字典及合并日志："
+        "所有分中心或单个分中心。",
+    ),
+    "ex_site": Label("&Site:", "分中心(&S)："),
+    "ex_all_sites": Label("All sites", "所有分中心"),
+    "ex_site_item": Label("{site} ({patients} patients)", "{site}（{patients} 名患者）"),
+    "ex_file": Label("Workbook &file:", "工作簿文件(&F)："),
+    "ex_choose_file": Label("C&hoose…", "选择(&H)…"),
+    "ex_write_workbook": Label("W&rite workbook", "写入工作簿(&R)"),
+    "ex_file_title": Label("Save the pooled workbook", "保存汇总工作簿"),
+    "ex_xlsx_files": Label("Excel workbooks (*.xlsx)", "Excel 工作簿 (*.xlsx)"),
+    "ex_need_file": Label(
+        "Give the workbook's file name first (type it or use Choose…).",
+        "请先给出工作簿的文件名（直接输入或点击“选择…”）。",
+    ),
+    "ex_replace_title": Label("Replace the workbook?", "替换工作簿？"),
+    "ex_replace": Label(
+        "The file {name} already exists in {folder}. Replace it with the new pooled workbook?",
+        "文件夹 {folder} 中已有文件 {name}。是否用新的汇总工作簿替换它？",
+    ),
+    "ex_writing_workbook": Label("Writing the pooled workbook…", "正在写入汇总工作簿…"),
+    "ex_workbook_done": Label(
+        "Workbook written: {path}\nRows per sheet: patients {patients}; {listings} listings, "
+        "{listing_rows} rows in all; scores {scores}; ADaM {adam}; dictionary {dictionary}; "
+        "merge log {merge_log}. Recorded in the audit trail.",
+        "工作簿已写入：{path}\n各工作表行数：患者 {patients}；"
+        "{listings} 个清单，共 {listing_rows} 行；评分 {scores}；ADaM {adam}；"
+        "数据字典 {dictionary}；合并日志 {merge_log}。已记入审计轨迹。",
+    ),
+    "ex_workbook_written": Label("Workbook written: {path}", "工作簿已写入：{path}"),
+    "ex_cdisc": Label(
+        "CDISC package (SDTM and ADaM .xpt, define.xml, odm.xml)",
+        "CDISC 数据包（SDTM 和 ADaM .xpt、define.xml、odm.xml）",
+    ),
+    "ex_cdisc_intro": Label(
+        "For the statisticians: all sites, written into an empty or new folder, with a "
+        "README.txt that says what each file holds.",
+        "供统计人员使用：所有分中心，写入一个空的或新建的文件夹，"
+        "并附有说明各文件内容的 README.txt。",
+    ),
+    "ex_folder": Label("Package f&older (empty or new):", "数据包文件夹（空的或新建的）(&O)："),
+    "ex_choose_folder": Label("Choos&e…", "选择(&E)…"),
+    "ex_write_cdisc": Label("Write &CDISC package", "写入 CDISC 数据包(&C)"),
+    "ex_folder_title": Label("Folder for the CDISC package", "CDISC 数据包的文件夹"),
+    "ex_need_folder": Label(
+        "Give the package folder first (type it or use Choose…).",
+        "请先给出数据包文件夹（直接输入或点击“选择…”）。",
+    ),
+    "ex_writing_cdisc": Label("Writing the CDISC package…", "正在写入 CDISC 数据包…"),
+    "ex_cdisc_done": Label(
+        "CDISC package written to {out}: {files} files, {subjects} subjects.\n"
+        "Records per dataset: {tables}. See README.txt there. Recorded in the audit trail.",
+        "CDISC 数据包已写入 {out}：{files} 个文件，{subjects} 名受试者。\n"
+        "各数据集记录数：{tables}。请参阅其中的 README.txt。已记入审计轨迹。",
+    ),
+    "ex_cdisc_written": Label("CDISC package written to {out}", "CDISC 数据包已写入 {out}"),
+    "ex_busy": Label(
+        "An export is still being written; wait until it has finished.",
+        "仍在写入导出文件；请等待其完成。",
+    ),
+}
+
+ACTIONS: dict[str, Label] = {
+    # One per AuditAction (rego_desktop.center.audit); the audit page shows these words
+    # and keeps the code in the tooltip.
+    "merge": Label("Merged a transfer file", "合并传输文件"),
+    "refused": Label("Refused a transfer file", "拒绝传输文件"),
+    "register_key": Label("Registered a site key", "登记分中心密钥"),
+    "rollback": Label("Rolled back a site", "回滚分中心"),
+    "replace_key": Label("Replaced a site key", "更换分中心密钥"),
+    "revoke_key": Label("Revoked a site key", "吊销分中心密钥"),
+    "query_raise": Label("Raised a query by hand", "手动提出质疑"),
+    "query_auto": Label("Ran the automatic queries", "运行自动质疑"),
+    "query_close": Label("Closed a query", "关闭质疑"),
+    "query_reopen": Label("Re-opened a query", "重新开启质疑"),
+    "query_export": Label("Wrote a site's query file", "写入分中心的质疑文件"),
+    "query_response": Label("Read a site's query answers", "读取分中心的质疑回复"),
+    "backup": Label("Backed up the center database", "备份协调中心数据库"),
+    "restore": Label("Restored a backup", "恢复备份"),
+    "setting": Label("Changed a setting", "更改设置"),
+    "export": Label("Exported pooled data", "导出汇总数据"),
 }
 
 
@@ -482,3 +579,10 @@ def say(key: str, **values: object) -> str:
     """The text ``key`` in the interface language, with ``values`` filled in."""
     text = T[key].text(language())
     return text.format(**values) if values else text
+
+
+def action_words(code: str) -> str:
+    """An audit entry's action in the interface language (the code itself for an action
+    this program does not know, e.g. one written by a newer version)."""
+    label = ACTIONS.get(code)
+    return label.text(language()) if label is not None else code

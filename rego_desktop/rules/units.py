@@ -29,11 +29,12 @@ class Analyte:
     def canonical_unit(self, unit: str) -> str:
         """The unit's canonical spelling; ``ValueError`` if the unit is not allowed."""
         spelled = _SPELLINGS.get(unit, unit)
-        if spelled not in self.allowed:
-            raise ValueError(
-                f"unknown {self.name} unit {unit!r}; allowed units: {', '.join(self.allowed)}"
-            )
-        return spelled
+        for known, _ in self.units:
+            if known == spelled:
+                return spelled
+        raise ValueError(
+            f"unknown {self.name} unit {unit!r}; allowed units: {', '.join(self.allowed)}"
+        )
 
     def convert(self, value: float, from_unit: str, to_unit: str) -> float:
         """``value`` expressed in ``from_unit``, converted to ``to_unit``."""

@@ -259,7 +259,12 @@ def test_bulk_loaded_postgresql_equals_sqlite(
 
     from rego_desktop.center.analysis_rows import pooled_rows
     from rego_desktop.center.merge import MergeStatus
-    from rego_desktop.center.models import CenterAnalysisRow, CenterPatientVersion
+    from rego_desktop.center.models import (
+        CenterAnalysisRow,
+        CenterPatient,
+        CenterPatientVersion,
+        CenterSheetRows,
+    )
     from rego_desktop.center.pooled import pooled_patients
 
     for db in (center_db, postgres_db):
@@ -281,6 +286,18 @@ def test_bulk_loaded_postgresql_equals_sqlite(
     assert counts[0][0] == len(pooled_patients(center_db))
     assert (counts[0][1] or 0) > 0  # updated and removed patients were kept as versions
     assert pooled_rows(postgres_db)[0] == pooled_rows(center_db)[0]
+    sheets: list[dict[str, str]] = []
+    for db in (center_db, postgres_db):  # derived-sheet rows, bulk-loaded the same way
+        with db.reading() as session:
+            query = select(CenterPatient.subject_code, CenterSheetRows.rows_json).join(
+                CenterPatient, CenterPatient.id == CenterSheetRows.patient_id
+            )
+            found: dict[str, str] = {}
+            for subject, text in session.execute(query):
+                found[subject] = text
+            sheets.append(found)
+    assert sheets[0] == sheets[1]
+    assert len(sheets[0]) == len(pooled_patients(center_db))
 
 
 def test_versions_kept_a_batch_at_a_time(network: Network, center_db: CenterDatabase) -> None:

@@ -356,17 +356,16 @@ def test_postgresql_dump_and_restore_round_trip(
 def test_status_while_the_database_is_busy_computes_without_storing(
     network: Network, center_db: CenterDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rego_desktop.center import status
     from rego_desktop.center.errors import CenterDatabaseError
 
     for path in network.first_files():
         merge_file(center_db, path, CENTER, network.registry)
 
-    def busy(_db: CenterDatabase, _computed: object) -> None:
+    def busy() -> None:  # what CenterDatabase.transaction raises while a merge runs
         raise CenterDatabaseError("busy")
 
     with monkeypatch.context() as patch:
-        patch.setattr(status, "_store", busy)
+        patch.setattr(center_db, "transaction", busy)
         shown = _statuses(center_db)
     with center_db.reading() as session:
         assert session.scalar(select(CenterPatientFacts.patient_id).limit(1)) is None

@@ -34,6 +34,7 @@ def _columns() -> tuple[Column, ...]:
             origin="Predecessor",
             source="ADSL.SAFFL",
             codelist="NY",
+            label_zh="安全性分析集标志",
         ),
         Column(
             "TRTSDT",
@@ -42,27 +43,68 @@ def _columns() -> tuple[Column, ...]:
             origin="Predecessor",
             source="ADSL.TRTSDT",
             date=True,
+            label_zh="首次治疗暴露日期",
         ),
-        Column("AESEQ", "Sequence Number", "num", origin="Predecessor", source="AE.AESEQ"),
+        Column(
+            "AESEQ",
+            "Sequence Number",
+            "num",
+            origin="Predecessor",
+            source="AE.AESEQ",
+            label_zh="序列号",
+        ),
         Column(
             "AETERM",
             "Reported Term for the Adverse Event",
             origin="Predecessor",
             source="AE.AETERM",
+            label_zh="不良事件报告术语",
         ),
-        Column("AEDECOD", "Dictionary-Derived Term", origin="Predecessor", source="AE.AEDECOD"),
         Column(
-            "AELLTCD", "Lowest Level Term Code", "num", origin="Predecessor", source="AE.AELLTCD"
+            "AEDECOD",
+            "Dictionary-Derived Term",
+            origin="Predecessor",
+            source="AE.AEDECOD",
+            label_zh="词典衍生术语",
         ),
-        Column("AESER", "Serious Event", origin="Predecessor", source="AE.AESER", codelist="NY"),
-        Column("AEREL", "Causality", origin="Predecessor", source="AE.AEREL", codelist="AEREL"),
-        Column("AETOXGR", "Standard Toxicity Grade", origin="Predecessor", source="AE.AETOXGR"),
+        Column(
+            "AELLTCD",
+            "Lowest Level Term Code",
+            "num",
+            origin="Predecessor",
+            source="AE.AELLTCD",
+            label_zh="低位语代码",
+        ),
+        Column(
+            "AESER",
+            "Serious Event",
+            origin="Predecessor",
+            source="AE.AESER",
+            codelist="NY",
+            label_zh="严重事件",
+        ),
+        Column(
+            "AEREL",
+            "Causality",
+            origin="Predecessor",
+            source="AE.AEREL",
+            codelist="AEREL",
+            label_zh="因果关系",
+        ),
+        Column(
+            "AETOXGR",
+            "Standard Toxicity Grade",
+            origin="Predecessor",
+            source="AE.AETOXGR",
+            label_zh="标准毒性分级",
+        ),
         Column(
             "ATOXGRN",
             "Analysis Toxicity Grade (N)",
             "num",
             origin=d,
             derivation="AETOXGR as a number",
+            label_zh="分析毒性分级（数值）",
         ),
         Column(
             "ASTDT",
@@ -73,15 +115,22 @@ def _columns() -> tuple[Column, ...]:
             derivation="AESTDTC; a partial date takes the first day of its period, but "
             "not before the first dose when that falls in the period; missing when "
             "de-identified",
+            label_zh="分析开始日期",
         ),
         Column(
             "ASTDTF",
             "Analysis Start Date Imputation Flag",
             origin=d,
             derivation="D when the day, M when the month and day of ASTDT were imputed",
+            label_zh="分析开始日期插补标志",
         ),
         Column(
-            "ASTDY", "Analysis Start Relative Day", "num", origin=d, derivation="Study day of ASTDT"
+            "ASTDY",
+            "Analysis Start Relative Day",
+            "num",
+            origin=d,
+            derivation="Study day of ASTDT",
+            label_zh="分析开始相对日",
         ),
         Column(
             "AENDT",
@@ -92,15 +141,22 @@ def _columns() -> tuple[Column, ...]:
             derivation="AEENDTC; a partial date takes the last day of its period, but not "
             "after death or the last follow-up when that falls in the period; missing "
             "when de-identified",
+            label_zh="分析结束日期",
         ),
         Column(
             "AENDTF",
             "Analysis End Date Imputation Flag",
             origin=d,
             derivation="D when the day, M when the month and day of AENDT were imputed",
+            label_zh="分析结束日期插补标志",
         ),
         Column(
-            "AENDY", "Analysis End Relative Day", "num", origin=d, derivation="Study day of AENDT"
+            "AENDY",
+            "Analysis End Relative Day",
+            "num",
+            origin=d,
+            derivation="Study day of AENDT",
+            label_zh="分析结束相对日",
         ),
         Column(
             "TRTEMFL",
@@ -110,6 +166,7 @@ def _columns() -> tuple[Column, ...]:
             derivation=f"Y when ASTDT is on or after the first dose and no later than "
             f"{TE_WINDOW_DAYS} days after the last dose (or treatment is ongoing), or "
             "the start is unknown in a treated patient",
+            label_zh="治疗期出现的不良事件标志",
         ),
         Column(
             "AOCCPIFL",
@@ -119,6 +176,7 @@ def _columns() -> tuple[Column, ...]:
             derivation="Y on the treatment-emergent record with the worst grade per "
             "subject and AEDECOD (the earliest when tied): the record the AE counts "
             "by grade use",
+            label_zh="同一首选术语内首次最高严重程度发生标志",
         ),
     )
 

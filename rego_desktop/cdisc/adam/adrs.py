@@ -13,8 +13,10 @@ def _columns() -> tuple[Column, ...]:
     d: Origin = "Derived"
     return (
         *ADSL_KEYS,
-        Column("PARAMCD", "Parameter Code", origin="Assigned", derivation='"BOR"'),
-        Column("PARAM", "Parameter", origin="Assigned"),
+        Column(
+            "PARAMCD", "Parameter Code", origin="Assigned", derivation='"BOR"', label_zh="参数代码"
+        ),
+        Column("PARAM", "Parameter", origin="Assigned", label_zh="参数"),
         Column(
             "AVALC",
             "Analysis Value (C)",
@@ -22,9 +24,15 @@ def _columns() -> tuple[Column, ...]:
             codelist="RSRESP",
             derivation="Best overall response over the assessments after day 1 (SD "
             "counts from 6 weeks); blank when none",
+            label_zh="分析值（字符）",
         ),
         Column(
-            "AVAL", "Analysis Value", "num", origin=d, derivation="1 CR, 2 PR, 3 SD, 4 PD, 5 NE"
+            "AVAL",
+            "Analysis Value",
+            "num",
+            origin=d,
+            derivation="1 CR, 2 PR, 3 SD, 4 PD, 5 NE",
+            label_zh="分析值",
         ),
         Column(
             "ADT",
@@ -33,21 +41,38 @@ def _columns() -> tuple[Column, ...]:
             origin=d,
             date=True,
             derivation="Date the best response was first seen; missing when de-identified",
+            label_zh="分析日期",
         ),
-        Column("ADY", "Analysis Relative Day", "num", origin=d, derivation="Study day of ADT"),
-        Column("RESPFL", "Responder Flag", origin=d, codelist="NY", derivation="Y for CR or PR"),
+        Column(
+            "ADY",
+            "Analysis Relative Day",
+            "num",
+            origin=d,
+            derivation="Study day of ADT",
+            label_zh="分析相对日",
+        ),
+        Column(
+            "RESPFL",
+            "Responder Flag",
+            origin=d,
+            codelist="NY",
+            derivation="Y for CR or PR",
+            label_zh="缓解者标志",
+        ),
         Column(
             "DCRFL",
             "Disease Control Flag",
             origin=d,
             codelist="NY",
             derivation="Y for CR, PR or SD",
+            label_zh="疾病控制标志",
         ),
         Column(
             "REASND",
             "Reason Not Done",
             origin=d,
             derivation="Why no best response could be derived (no assessment after day 1)",
+            label_zh="未做原因",
         ),
     )
 

@@ -4,7 +4,7 @@ endpoint summary uses)."""
 
 from __future__ import annotations
 
-from rego_desktop.cdisc.sdtm.common import STUDYID, USUBJID
+from rego_desktop.cdisc.adam.keys import STUDYID, USUBJID
 from rego_desktop.cdisc.sdtm.dm import age
 from rego_desktop.cdisc.source import Source
 from rego_desktop.cdisc.table import Column, Origin, Table
@@ -24,18 +24,43 @@ def _columns() -> tuple[Column, ...]:
         STUDYID,
         USUBJID,
         Column(
-            "SUBJID", "Subject Identifier for the Study", origin="Predecessor", source="DM.SUBJID"
+            "SUBJID",
+            "Subject Identifier for the Study",
+            origin="Predecessor",
+            source="DM.SUBJID",
+            label_zh="研究内受试者标识符",
         ),
-        Column("SITEID", "Study Site Identifier", origin="Predecessor", source="DM.SITEID"),
-        Column("AGE", "Age", "num", origin="Predecessor", source="DM.AGE"),
-        Column("AGEU", "Age Units", origin="Predecessor", source="DM.AGEU", codelist="AGEU"),
-        Column("SEX", "Sex", origin="Predecessor", source="DM.SEX", codelist="SEX"),
-        Column("TRT01P", "Planned Treatment for Period 01", origin="Assigned"),
+        Column(
+            "SITEID",
+            "Study Site Identifier",
+            origin="Predecessor",
+            source="DM.SITEID",
+            label_zh="研究中心标识符",
+        ),
+        Column("AGE", "Age", "num", origin="Predecessor", source="DM.AGE", label_zh="年龄"),
+        Column(
+            "AGEU",
+            "Age Units",
+            origin="Predecessor",
+            source="DM.AGEU",
+            codelist="AGEU",
+            label_zh="年龄单位",
+        ),
+        Column(
+            "SEX", "Sex", origin="Predecessor", source="DM.SEX", codelist="SEX", label_zh="性别"
+        ),
+        Column(
+            "TRT01P",
+            "Planned Treatment for Period 01",
+            origin="Assigned",
+            label_zh="第01期计划治疗",
+        ),
         Column(
             "TRT01A",
             "Actual Treatment for Period 01",
             origin=derived,
             derivation="REGORAFENIB when a first dose is recorded",
+            label_zh="第01期实际治疗",
         ),
         Column(
             "TRTSDT",
@@ -45,6 +70,7 @@ def _columns() -> tuple[Column, ...]:
             source="treatment.first_dose_date",
             date=True,
             derivation="Index date (day 1); missing when de-identified",
+            label_zh="首次治疗暴露日期",
         ),
         Column(
             "TRTEDT",
@@ -54,6 +80,7 @@ def _columns() -> tuple[Column, ...]:
             source="treatment.last_dose_date",
             date=True,
             derivation="Last dose date; missing when de-identified",
+            label_zh="末次治疗暴露日期",
         ),
         Column(
             "ELIGFL",
@@ -62,6 +89,7 @@ def _columns() -> tuple[Column, ...]:
             codelist="NY",
             derivation="Y when every inclusion criterion is yes and every exclusion no, "
             "N when one fails, blank when not all answered",
+            label_zh="符合入选条件标志",
         ),
         Column(
             "SCRNFFL",
@@ -69,6 +97,7 @@ def _columns() -> tuple[Column, ...]:
             origin=derived,
             codelist="NY",
             derivation="Y when the analysis population is screen failure",
+            label_zh="筛选失败标志",
         ),
         Column(
             "SAFFL",
@@ -76,6 +105,7 @@ def _columns() -> tuple[Column, ...]:
             origin=derived,
             codelist="NY",
             derivation="Y when a first dose of regorafenib is recorded",
+            label_zh="安全性分析集标志",
         ),
         Column(
             "ANL01FL",
@@ -84,6 +114,7 @@ def _columns() -> tuple[Column, ...]:
             codelist="NY",
             derivation="Y for the eligible treated patients (analysis row population "
             "analysed): the population of OS, PFS, TTP, ORR, DCR",
+            label_zh="分析人群标志",
         ),
         Column(
             "CYCLES",
@@ -91,6 +122,7 @@ def _columns() -> tuple[Column, ...]:
             "num",
             origin=derived,
             derivation="Dosing summary: number of 28-day cycles",
+            label_zh="治疗周期数",
         ),
         Column(
             "INITDOSE",
@@ -99,6 +131,7 @@ def _columns() -> tuple[Column, ...]:
             origin=derived,
             source="treatment.initial_daily_dose",
             derivation="Dose history",
+            label_zh="初始日剂量（mg）",
         ),
         Column(
             "RDI",
@@ -106,6 +139,7 @@ def _columns() -> tuple[Column, ...]:
             "num",
             origin=derived,
             derivation="Actual dose / (160 mg x 21 days per planned cycle), a fraction",
+            label_zh="相对剂量强度",
         ),
         Column(
             "NREDUC",
@@ -113,6 +147,7 @@ def _columns() -> tuple[Column, ...]:
             "num",
             origin=derived,
             derivation="Dosing summary",
+            label_zh="剂量下调次数",
         ),
         Column(
             "NINTRP",
@@ -120,6 +155,7 @@ def _columns() -> tuple[Column, ...]:
             "num",
             origin=derived,
             derivation="Dosing summary",
+            label_zh="给药中断次数",
         ),
         Column(
             "BOR",
@@ -128,6 +164,7 @@ def _columns() -> tuple[Column, ...]:
             codelist="RSRESP",
             derivation="Best overall response (RECIST 1.1 / mRECIST, SD at least 6 "
             "weeks after day 1); blank when not assessed",
+            label_zh="最佳总体疗效",
         ),
         Column(
             "DTHFL",
@@ -136,6 +173,7 @@ def _columns() -> tuple[Column, ...]:
             codelist="NY",
             source="survival.status",
             derivation='"Y" when the survival status is dead',
+            label_zh="受试者死亡标志",
         ),
         Column(
             "DTHDY",
@@ -144,6 +182,7 @@ def _columns() -> tuple[Column, ...]:
             origin=derived,
             source="survival.death_date",
             derivation="Study day (day 1 = first dose)",
+            label_zh="死亡的研究日",
         ),
     )
 

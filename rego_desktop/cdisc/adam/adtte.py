@@ -26,8 +26,14 @@ def _columns() -> tuple[Column, ...]:
     d: Origin = "Derived"
     return (
         *ADSL_KEYS,
-        Column("PARAMCD", "Parameter Code", origin="Assigned", codelist="PARAMCD_TTE"),
-        Column("PARAM", "Parameter", origin="Assigned"),
+        Column(
+            "PARAMCD",
+            "Parameter Code",
+            origin="Assigned",
+            codelist="PARAMCD_TTE",
+            label_zh="参数代码",
+        ),
+        Column("PARAM", "Parameter", origin="Assigned", label_zh="参数"),
         Column(
             "STARTDT",
             "Time-to-Event Origin Date for Subject",
@@ -35,6 +41,7 @@ def _columns() -> tuple[Column, ...]:
             origin=d,
             date=True,
             derivation="ADSL.TRTSDT (first dose); missing when de-identified",
+            label_zh="受试者事件时间起点日期",
         ),
         Column(
             "ADT",
@@ -44,6 +51,7 @@ def _columns() -> tuple[Column, ...]:
             date=True,
             derivation="Date of the event or of censoring (see EVNTDESC, CNSDTDSC); "
             "missing when de-identified",
+            label_zh="分析日期",
         ),
         Column(
             "AVAL",
@@ -53,15 +61,19 @@ def _columns() -> tuple[Column, ...]:
             derivation="ADT - STARTDT + 1 (days); OS to death, censored at last "
             "follow-up; PFS to progression or death, censored at last assessment; TTP to "
             "progression, deaths censored",
+            label_zh="分析值",
         ),
-        Column("AVALU", "Analysis Value Unit", origin="Assigned"),
-        Column("CNSR", "Censor", "num", origin=d, derivation="0 event, 1 censored"),
+        Column("AVALU", "Analysis Value Unit", origin="Assigned", label_zh="分析值单位"),
+        Column(
+            "CNSR", "Censor", "num", origin=d, derivation="0 event, 1 censored", label_zh="删失"
+        ),
         Column(
             "EVNTDESC",
             "Event or Censoring Description",
             origin=d,
             derivation="What the event of the parameter was (death, disease progression); "
             "blank when censored",
+            label_zh="事件或删失描述",
         ),
         Column(
             "CNSDTDSC",
@@ -69,18 +81,21 @@ def _columns() -> tuple[Column, ...]:
             origin=d,
             derivation="What the censoring date is (last follow-up, last tumour "
             "assessment); blank for an event",
+            label_zh="删失日期描述",
         ),
         Column(
             "SRCDOM",
             "Source Data",
             origin=d,
             derivation="Domain (or CRF) the date of ADT comes from",
+            label_zh="来源数据",
         ),
         Column(
             "SRCVAR",
             "Source Variable",
             origin=d,
             derivation="Variable (or CRF item) the date of ADT comes from",
+            label_zh="来源变量",
         ),
     )
 

@@ -26,6 +26,7 @@ from rego_desktop.center.queries.common import (
     _study_of,
     display_value,
 )
+from rego_desktop.center.queries.places import listing_order
 from rego_desktop.center.query_models import CenterQuery
 from rego_desktop.errors import NotFound, ValidationError
 from rego_desktop.exchange.deidentify import (
@@ -120,7 +121,11 @@ def raise_manual(
             values: dict[str, Any] | None = None
             if definition.form(form).repeating:
                 if entry is not None:
-                    entry_id, values = _pick_entry(entries, entry, subject, form)
+                    # Numbered as the window and the pooled listings number them.
+                    texts = {row[0]: row[1] for row in entries}
+                    order = listing_order(definition.form(form), texts.items())
+                    ordered = [(entry_id, texts[entry_id]) for entry_id in order]
+                    entry_id, values = _pick_entry(ordered, entry, subject, form)
             else:
                 if entry is not None:
                     raise ValidationError(
