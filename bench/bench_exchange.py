@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rego_desktop.center.db import open_center_database
 from rego_desktop.center.merge import merge_file
-from rego_desktop.center.pooled import pooled_casebooks, write_pooled_workbook
+from rego_desktop.center.pooled import pooled_casebooks
+from rego_desktop.center.pooled_workbook import write_pooled_workbook
 from rego_desktop.crypto.keyslots import ScryptParams
 from rego_desktop.exchange.container import unseal_transfer, write_transfer_file
 from rego_desktop.exchange.deidentify import (

@@ -23,17 +23,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from rego_desktop.analysis.dataset import AnalysisRow, analysis_row, row_from_json, row_to_json
 from rego_desktop.analysis.stored import code_fingerprint
 from rego_desktop.bulk import gc_paused
 from rego_desktop.casebook import Casebook
+from rego_desktop.center import row_cache
 from rego_desktop.center.db import CenterDatabase
 from rego_desktop.center.models import CenterAnalysisRow, CenterEntry, CenterPatient
 from rego_desktop.center.pooled import _age, _definition, casebook_of
-from rego_desktop.center.row_cache import keep
 from rego_desktop.center.sheet_rows import delete_sheet_rows, store_sheet_rows
 from rego_desktop.exchange.deidentify import (
     DeidentifiedEntry,
@@ -110,14 +110,8 @@ def store_rows(
 
 def delete_rows(session: Session, patient_ids: Sequence[int]) -> None:
     """Delete these patients' stored analysis rows and sheet rows."""
-    ids = list(patient_ids)
-    delete_sheet_rows(session, ids)
-    for start in range(0, len(ids), _BATCH):
-        session.execute(
-            delete(CenterAnalysisRow).where(
-                CenterAnalysisRow.patient_id.in_(ids[start : start + _BATCH])
-            )
-        )
+    delete_sheet_rows(session, patient_ids)
+    row_cache.delete(session, cast(Table, CenterAnalysisRow.__table__), patient_ids)
 
 
 def _derive(session: Session, patients: Sequence[CenterPatient]) -> dict[int, AnalysisRow]:
@@ -200,7 +194,7 @@ def pooled_rows(
             rows.update(computed)
             derived += [_stored_values(p, computed[p.id]) for p in patients]
     if use_stored and derived:  # kept, so the next read finds them (row_cache)
-        keep(db, cast(Table, CenterAnalysisRow.__table__), derived)
+        row_cache.keep(db, cast(Table, CenterAnalysisRow.__table__), derived)
     definition = _policy(*first).definition if first is not None else None
     return [rows[pid] for pid in order], definition
 
@@ -211,6 +205,14 @@ def stored_rows(
     """The stored rows that are still valid (see the module docstring), by subject code,
     of every patient, one site's or these patients'; patients without one are left out
     (nothing is derived here)."""
+    with db.reading() as session:
+        return valid_rows(session, site=site, patient_ids=patient_ids)
+
+
+def valid_rows(
+    session: Session, *, site: str | None = None, patient_ids: Sequence[int] | None = None
+) -> dict[str, AnalysisRow]:
+    """:func:`stored_rows` in the caller's transaction."""
     query: Any = select(
         CenterPatient.subject_code,
         CenterPatient.content_sha256,
@@ -225,8 +227,7 @@ def stored_rows(
     if patient_ids is not None:
         query = query.where(CenterPatient.id.in_(list(patient_ids)))
     out: dict[str, AnalysisRow] = {}
-    with db.reading() as session:
-        for subject, content, study_id, version, row_content, code, text in session.execute(query):
-            if row_content == content and code == code_fingerprint(study_id, version):
-                out[subject] = row_from_json(json.loads(text))
+    for subject, content, study_id, version, row_content, code, text in session.execute(query):
+        if row_content == content and code == code_fingerprint(study_id, version):
+            out[subject] = row_from_json(json.loads(text))
     return out

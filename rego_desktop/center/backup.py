@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import hashlib
 import json
 import os
 import re
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from rego_desktop import __version__
+from rego_desktop.backup.files import sha256_of
 from rego_desktop.center import audit as center_audit
 from rego_desktop.center.audit import AuditAction
 from rego_desktop.center.db import (
@@ -217,14 +217,6 @@ def _sqlite_file(target: str | Path, what: str, what_zh: str) -> Path:
     return path.expanduser()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _connect_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
 
@@ -392,7 +384,7 @@ def backup_center(
                 audit_entries=facts.audit_entries,
                 audit_head=facts.audit_head,
                 size=partial.stat().st_size,
-                sha256=_sha256(partial),
+                sha256=sha256_of(partial),
             )
             os.replace(partial, final)
     except OSError as exc:
@@ -479,7 +471,7 @@ def check_backup(backup: Path) -> CheckedBackup:
             "其清单不是本程序的中心备份清单",
         ) from None
     size = backup.stat().st_size
-    if size != manifest.size or _sha256(backup) != manifest.sha256:
+    if size != manifest.size or sha256_of(backup) != manifest.sha256:
         raise _refuse(
             backup,
             "its content is not the one recorded when it was made (size or SHA-256 differ): "

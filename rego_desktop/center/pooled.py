@@ -10,31 +10,28 @@
   times to event are therefore those of the real dates; the calendar dates are not.
   Subject codes keep their site prefix;
 * :func:`site_counts`: patients and packages per site;
-* :func:`write_pooled_workbook`: the pooled dataset as an Excel workbook.
+* the pooled workbook is :mod:`rego_desktop.center.pooled_workbook`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rego_desktop import study
-from rego_desktop.bulk import JsonObjects, gc_paused
+from rego_desktop.bulk import JsonObjects
 from rego_desktop.casebook import Casebook, Entry
 from rego_desktop.center.db import CenterDatabase
 from rego_desktop.center.errors import CenterDatabaseError
 from rego_desktop.center.models import CenterEntry, CenterPackage, CenterPatient, CenterSite
-from rego_desktop.exchange._common import write_file_atomically
 from rego_desktop.exchange.deidentify import (
     AGE_GROUP_TOP,
     AGE_TOP,
@@ -43,35 +40,31 @@ from rego_desktop.exchange.deidentify import (
     ExportPolicy,
     export_policy,
 )
-from rego_desktop.exchange.study_days import date_cell, date_from_json
+from rego_desktop.exchange.study_days import date_from_json
 from rego_desktop.rules.dates import study_day
 from rego_desktop.study.schema import (
-    MISSING_LABELS,
-    Field,
     FieldType,
-    MissingReason,
     StudyDefinition,
 )
 from rego_desktop.study.values import Value, from_json
 
 if TYPE_CHECKING:
-    from rego_desktop.center.pooled_derived import DerivedSheets, PatientSheets
-    from rego_desktop.center.xlsx_stream import SpooledSheet, StreamingWorkbook
+    pass
 
 __all__ = [
     "ANCHOR",
     "PooledPatient",
     "SiteCount",
-    "WorkbookReport",
     "casebook_of",
     "date_to_day",
     "day_to_date",
-    "listing_key",
+    "entries_of",
+    "load_pooled",
     "patient_chunks",
+    "patient_rows",
     "pooled_casebooks",
     "pooled_patients",
     "site_counts",
-    "write_pooled_workbook",
 ]
 
 ANCHOR: Final = dt.date(2000, 1, 1)
@@ -235,6 +228,56 @@ class PooledPatient:
         )
 
 
+def entries_of(
+    session: Session, patient_ids: Sequence[int], forms: Sequence[str] | None = None
+) -> dict[int, dict[str, list[Any]]]:
+    """Patient id -> form id -> its entries' (entry id, values) as stored, by entry id;
+    ``forms``: only the entries of these forms."""
+    decode = JsonObjects().text
+    entries: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    query = (
+        select(CenterEntry.patient_id, CenterEntry.form_id, CenterEntry.entry_id,
+               CenterEntry.values_json)
+        .where(CenterEntry.patient_id.in_(list(patient_ids)))
+        .order_by(CenterEntry.patient_id, CenterEntry.form_id, CenterEntry.entry_id)
+    )  # fmt: skip
+    if forms is not None:
+        query = query.where(CenterEntry.form_id.in_(list(forms)))
+    for patient_id, form_id, entry_id, text in session.execute(query):
+        entries[patient_id][form_id].append(DeidentifiedEntry(entry_id, decode(text)))
+    return entries
+
+
+def load_pooled(
+    session: Session,
+    rows: Sequence[CenterPatient],
+    policies: dict[tuple[str, str], ExportPolicy] | None = None,
+) -> list[PooledPatient]:
+    """These patients with their data as sent (casebooks rebuilt when asked for);
+    ``policies``: export policies by study version, kept across calls."""
+    policies = {} if policies is None else policies
+    entries = entries_of(session, [r.id for r in rows])
+    out = []
+    for row in rows:
+        key = (row.study_id, row.study_version)
+        if key not in policies:
+            policies[key] = export_policy(_definition(*key))
+        patient = DeidentifiedPatient(
+            subject_code=row.subject_code,
+            signed=row.signed,
+            first_dose_known=row.first_dose_known,
+            age_at_first_dose=_age(row.age),
+            forms={form_id: tuple(items) for form_id, items in entries.get(row.id, {}).items()},
+        )
+        out.append(PooledPatient(row, patient, policies[key]))
+    return out
+
+
+def patient_rows(session: Session, site: str | None = None) -> list[CenterPatient]:
+    """The merged patients' rows (or one site's), by subject code."""
+    return _patient_rows(session, site)
+
+
 def patient_chunks(
     db: CenterDatabase, *, site: str | None = None, size: int = 500
 ) -> Iterator[list[PooledPatient]]:
@@ -242,44 +285,10 @@ def patient_chunks(
     only one chunk is in memory at a time (casebooks, as :func:`pooled_casebooks`
     builds them, only of the patients whose ``book`` is asked for)."""
     policies: dict[tuple[str, str], ExportPolicy] = {}
-    decode = JsonObjects().text
     with db.reading() as session:
         rows = _patient_rows(session, site)
         for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            entries: dict[int, dict[str, list[tuple[str, dict[str, Any]]]]] = defaultdict(
-                lambda: defaultdict(list)
-            )
-            query = (
-                select(
-                    CenterEntry.patient_id,
-                    CenterEntry.form_id,
-                    CenterEntry.entry_id,
-                    CenterEntry.values_json,
-                )
-                .where(CenterEntry.patient_id.in_([r.id for r in chunk]))
-                .order_by(CenterEntry.patient_id, CenterEntry.form_id, CenterEntry.entry_id)
-            )
-            for patient_id, form_id, entry_id, text in session.execute(query):
-                entries[patient_id][form_id].append((entry_id, decode(text)))
-            out = []
-            for row in chunk:
-                key = (row.study_id, row.study_version)
-                if key not in policies:
-                    policies[key] = export_policy(_definition(*key))
-                policy = policies[key]
-                patient = DeidentifiedPatient(
-                    subject_code=row.subject_code,
-                    signed=row.signed,
-                    first_dose_known=row.first_dose_known,
-                    age_at_first_dose=_age(row.age),
-                    forms={
-                        form_id: tuple(DeidentifiedEntry(eid, values) for eid, values in items)
-                        for form_id, items in entries.get(row.id, {}).items()
-                    },
-                )
-                out.append(PooledPatient(row, patient, policy))
-            yield out
+            yield load_pooled(session, rows[start : start + size], policies)
 
 
 def pooled_casebooks(db: CenterDatabase, *, site: str | None = None) -> list[Casebook]:
@@ -365,333 +374,3 @@ def site_counts(db: CenterDatabase) -> list[SiteCount]:
         )
         for s in sites
     ]
-
-
-# --------------------------------------------------------------------------- workbook
-
-
-@dataclass(frozen=True)
-class WorkbookReport:
-    path: Path
-    rows: dict[str, int]
-    """Sheet name -> data rows (header not counted)."""
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return value
-
-
-def listing_key(
-    order_field: str | None, values: Mapping[str, Any], entry_id: str
-) -> tuple[Any, ...]:
-    """Sort key of an entry in the pooled listings: by the form's ordering field (a study
-    day; entries without one last), then entry id."""
-    if order_field is None:
-        return (0, 0, entry_id)
-    value = values.get(order_field)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return (0, value, entry_id)
-    return (1, 0, entry_id)
-
-
-_COLLECT_EVERY: Final = 10
-
-PATIENTS_HEADER: Final = (
-    "site",
-    "subject",
-    "age_at_first_dose",
-    "first_dose_known",
-    "signed",
-    "study_version",
-    "package_id",
-)
-MERGE_LOG_HEADER: Final = (
-    "merged_at",
-    "site",
-    "sequence",
-    "package_id",
-    "file",
-    "sha256",
-    "patients",
-    "added",
-    "updated",
-    "unchanged",
-    "removed",
-)
-
-
-def write_pooled_workbook(
-    db: CenterDatabase,
-    path: Path,
-    *,
-    definition: StudyDefinition | None = None,
-    overwrite: bool = False,
-    site: str | None = None,
-    chunk: int = 500,
-) -> WorkbookReport:
-    """The pooled dataset (or with ``site`` one site's) as .xlsx, streamed row by row:
-    a ``patients`` sheet, one listing per exported form (one row per entry, by subject
-    and the form's order field), the derived ``scores`` (BMI, Child-Pugh, ALBI), the
-    ADaM sheets ADSL, ADTTE, ADRS and ADAE (:mod:`.pooled_derived`), a ``dictionary``
-    and the ``merge_log``. Every sheet has its header row frozen and filters on. Dates
-    are study days (``*_day`` columns; a partial date is the period of study days it may
-    fall on); missing-data codes (ND, UNK, NA) are listed as codes.
-
-    Patients are read once, ``chunk`` at a time; rows go to temporary files per sheet
-    and then into the workbook (:mod:`.xlsx_stream`), so memory stays flat."""
-    from rego_desktop.center.pooled_derived import DerivedSheets
-    from rego_desktop.center.sheet_rows import keep_sheet_rows
-    from rego_desktop.center.xlsx_stream import SpooledSheet, StreamingWorkbook
-
-    definition = definition or study.CURRENT
-    policy = export_policy(definition)
-    rows: dict[str, int] = {}
-    if site is not None:
-        with db.reading() as session:
-            known = session.get(CenterSite, site) is not None
-        if not known:
-            raise CenterDatabaseError(
-                f"No site {site} in the center database; give the code of a site that "
-                "has merged data (rego-center status lists them).",
-                zh=f"中心数据库中没有中心 {site} 的数据;请给出已合并数据的中心代码"
-                "(rego-center status 可列出)。",
-            )
-    forms = [
-        (form, _field_kinds(policy.exported_fields[form.id])) for form in policy.exported_forms()
-    ]
-
-    def produce(out: IO[bytes]) -> None:
-        patients = SpooledSheet("patients", PATIENTS_HEADER)
-        listings = [
-            SpooledSheet(form.id, _form_header(form.repeating, policy.exported_fields[form.id]))
-            for form, _ in forms
-        ]
-        derived = DerivedSheets(definition)
-        # Reading and rebuilding patients allocates millions of small objects, freed by
-        # reference counting chunk by chunk; the collector's automatic passes over them
-        # cost about a quarter of the time. It runs on the young objects every
-        # _COLLECT_EVERY chunks instead, so any cyclic garbage is still bounded.
-        try:
-            for number, part in enumerate(patient_chunks(db, site=site, size=chunk), 1):
-                if number % _COLLECT_EVERY == 0:
-                    gc.collect(1)
-                for item in part:
-                    p = item.row
-                    patients.add(
-                        (
-                            p.site_code,
-                            p.subject_code,
-                            _age(p.age),
-                            "yes" if p.first_dose_known else "no",
-                            "yes" if p.signed else "no",
-                            p.study_version,
-                            p.package_id,
-                        )
-                    )
-                    for (form, kinds), sheet in zip(forms, listings, strict=True):
-                        entries = item.patient.forms.get(form.id)
-                        if entries:
-                            sheet.extend(_listing_rows(item.row.site_code, item.row.subject_code,
-                                                       form.repeating, form.order_by, kinds,
-                                                       entries))  # fmt: skip
-                for sheets in _derived_rows(db, part, computed):
-                    derived.add(sheets)
-            wb = StreamingWorkbook(out)
-            try:
-                _fill_workbook(wb, db, definition, site, patients, listings, derived, rows)
-            except BaseException:
-                wb.abandon()
-                raise
-        finally:
-            for spooled in (patients, *listings):
-                spooled.close()
-            derived.close()
-
-    computed: list[dict[str, Any]] = []
-    with gc_paused():
-        write_file_atomically(
-            path, produce, overwrite=overwrite, private=False, what="The workbook"
-        )
-    keep_sheet_rows(db, computed)
-    return WorkbookReport(path, rows)
-
-
-def _derived_rows(
-    db: CenterDatabase, part: Sequence[PooledPatient], computed_rows: list[dict[str, Any]]
-) -> list[PatientSheets]:
-    """The derived sheets' rows of these patients, in order: as the merge stored them
-    when still valid, else computed from their casebooks (and stored analysis rows);
-    those computed are added to ``computed_rows`` in their stored form, to be kept."""
-    from rego_desktop.center.analysis_rows import stored_rows  # imports this module
-    from rego_desktop.center.pooled_derived import patient_sheet_rows
-    from rego_desktop.center.sheet_rows import read_sheet_rows, sheet_values
-
-    with db.reading() as session:
-        ready = dict(read_sheet_rows(session, [item.row for item in part]))
-    stale = [item for item in part if item.row.id not in ready]
-    if stale:
-        analysed = stored_rows(db, patient_ids=[item.row.id for item in stale])
-        computed = patient_sheet_rows(
-            [item.book for item in stale], [analysed.get(item.row.subject_code) for item in stale]
-        )
-        for item, rows in zip(stale, computed, strict=True):
-            ready[item.row.id] = rows
-            computed_rows.append(sheet_values(item.row, rows))
-    return [ready[item.row.id] for item in part]
-
-
-def _fill_workbook(
-    wb: StreamingWorkbook,
-    db: CenterDatabase,
-    definition: StudyDefinition,
-    site: str | None,
-    patients: SpooledSheet,
-    listings: Sequence[SpooledSheet],
-    derived: DerivedSheets,
-    rows: dict[str, int],
-) -> None:
-    """The sheets, in order, then the workbook parts."""
-    for spooled in (patients, *listings, *derived.sheets()):
-        rows[spooled.name] = wb.add_spooled(spooled)
-    with db.reading() as session:
-        rows["dictionary"] = wb.sheet(
-            "dictionary",
-            ("sheet", "column", "type", "unit", "label_en", "label_zh", "note"),
-            _chain(_dictionary(definition), derived.dictionary()),
-        )
-        query = select(CenterPackage).order_by(CenterPackage.id)
-        if site is not None:
-            query = query.where(CenterPackage.site_code == site)
-        rows["merge_log"] = wb.sheet(
-            "merge_log",
-            MERGE_LOG_HEADER,
-            (
-                (
-                    k.merged_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    k.site_code,
-                    k.sequence,
-                    k.package_id,
-                    k.file_name,
-                    k.file_sha256,
-                    k.patients,
-                    k.added,
-                    k.updated,
-                    k.unchanged,
-                    k.removed,
-                )
-                for k in session.scalars(query)
-            ),
-        )
-    wb.close()
-
-
-def _chain(*parts: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    for part in parts:
-        yield from part
-
-
-def _form_header(repeating: bool, fields: Sequence[Field]) -> list[str]:
-    header = ["site", "subject"] + (["entry"] if repeating else [])
-    for f in fields:
-        if f.type is FieldType.DATE:
-            header.append(f"{f.id}_day")
-        elif len(f.units) > 1:
-            header += [f.id, f"{f.id}_unit"]
-        else:
-            header.append(f.id)
-    return header
-
-
-_DATE, _PLAIN, _QUANTITY = 0, 1, 2
-
-
-def _field_kinds(fields: Sequence[Field]) -> list[tuple[str, int]]:
-    return [
-        (f.id, _DATE if f.type is FieldType.DATE else _QUANTITY if len(f.units) > 1 else _PLAIN)
-        for f in fields
-    ]
-
-
-def _listing_rows(
-    site_code: str,
-    subject: str,
-    repeating: bool,
-    order_by: str | None,
-    kinds: Sequence[tuple[str, int]],
-    entries: Sequence[DeidentifiedEntry],
-) -> Iterator[list[Any]]:
-    """Listing rows of one patient's form, straight from the stored JSON (see
-    :func:`rego_desktop.study.values.to_json`: a missing value is ``{"missing": code}``,
-    a quantity ``{"value": v, "unit": u}``): dates as study-day cells, missing-data
-    codes as codes, quantities of fields with several units as value and unit."""
-    ordered = sorted(entries, key=lambda e: listing_key(order_by, e.values, e.entry_id))
-    for entry in ordered:
-        values = entry.values
-        row: list[Any] = [site_code, subject] + ([entry.entry_id] if repeating else [])
-        for field_id, kind in kinds:
-            value = values.get(field_id)
-            if kind == _DATE:
-                row.append(date_cell(value))
-            elif kind == _PLAIN:
-                if isinstance(value, dict) and "missing" in value:
-                    row.append(MissingReason(value["missing"]).value)
-                else:
-                    row.append(_cell(value))
-            elif isinstance(value, dict) and "unit" in value:
-                row += [float(value["value"]), str(value["unit"])]
-            elif isinstance(value, dict) and "missing" in value:
-                row += [MissingReason(value["missing"]).value, None]
-            else:
-                row += [None, None]
-        yield row
-
-
-def _dictionary(definition: StudyDefinition) -> Iterator[tuple[Any, ...]]:
-    policy = export_policy(definition)
-    yield (
-        "patients",
-        "age_at_first_dose",
-        "integer",
-        "years",
-        "Age at first dose",
-        "首次给药时年龄",
-        f'completed years; "{AGE_GROUP_TOP}" means {AGE_TOP} or older',
-    )
-    for form in policy.exported_forms():
-        for f in policy.exported_fields[form.id]:
-            unit = f.canonical_unit or ""
-            if f.type is FieldType.DATE:
-                yield (
-                    form.id,
-                    f"{f.id}_day",
-                    "study day",
-                    "day",
-                    f.label.en,
-                    f.label.zh,
-                    "day 1 = first dose date; no day 0; UNK: unknown; a..b (D or M): a "
-                    "partial date between study days a and b, day (D) or month (M) unknown",
-                )
-            elif len(f.units) > 1:
-                units = "/".join(u.id for u in f.units)
-                yield (
-                    form.id,
-                    f.id,
-                    f.type.value,
-                    units,
-                    f.label.en,
-                    f.label.zh,
-                    f"unit in {f.id}_unit" + _missing_note(f),
-                )
-            else:
-                note = (f"codes of {f.codelist}" if f.codelist else "") + _missing_note(f)
-                yield (form.id, f.id, f.type.value, unit, f.label.en, f.label.zh, note.lstrip("; "))
-
-
-def _missing_note(f: Field) -> str:
-    """The missing-data codes a column may hold instead of a value (dictionary note)."""
-    if not f.missing_reasons:
-        return ""
-    codes = ", ".join(f"{r.value} = {MISSING_LABELS[r].en}" for r in f.missing_reasons)
-    return f"; missing-data codes: {codes}"

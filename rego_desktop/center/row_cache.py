@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Table, select
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +27,7 @@ from rego_desktop.center.db import CenterDatabase
 from rego_desktop.center.errors import CenterDatabaseError
 from rego_desktop.center.models import CenterPatient
 
-__all__ = ["keep", "upsert"]
+__all__ = ["delete", "keep", "upsert"]
 
 KEY: Final = "patient_id"
 _BATCH: Final = 2000
@@ -45,6 +46,13 @@ def upsert(session: Session, table: Table, values: Sequence[Mapping[str, Any]]) 
         set_={name: statement.excluded[name] for name in values[0] if name != KEY},
     )
     session.execute(statement, list(values))
+
+
+def delete(session: Session, table: Table, patient_ids: Sequence[int]) -> None:
+    """Delete these patients' rows (the merge, when it replaces or removes them)."""
+    ids = list(patient_ids)
+    for start in range(0, len(ids), _BATCH):
+        session.execute(sa_delete(table).where(table.c[KEY].in_(ids[start : start + _BATCH])))
 
 
 def keep(db: CenterDatabase, table: Table, values: Sequence[Mapping[str, Any]]) -> int:

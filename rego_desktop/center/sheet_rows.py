@@ -23,17 +23,17 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from rego_desktop.analysis.dataset import AnalysisRow
 from rego_desktop.analysis.stored import code_fingerprint, source_digest
 from rego_desktop.bulk import gc_paused
 from rego_desktop.casebook import Casebook
+from rego_desktop.center import row_cache
 from rego_desktop.center.db import CenterDatabase
 from rego_desktop.center.models import CenterPatient, CenterSheetRows
 from rego_desktop.center.pooled_derived import PatientSheets, patient_sheet_rows
-from rego_desktop.center.row_cache import keep
 
 __all__ = [
     "delete_sheet_rows",
@@ -127,17 +127,11 @@ def keep_sheet_rows(db: CenterDatabase, values: Sequence[Mapping[str, Any]]) -> 
     (``row_cache.keep``; called when the workbook's reading is over, as a write must
     not wait for the workbook's own read transaction)."""
     if values:
-        keep(db, cast(Table, CenterSheetRows.__table__), values)
+        row_cache.keep(db, cast(Table, CenterSheetRows.__table__), values)
 
 
 def delete_sheet_rows(session: Session, patient_ids: Sequence[int]) -> None:
-    ids = list(patient_ids)
-    for start in range(0, len(ids), _BATCH):
-        session.execute(
-            delete(CenterSheetRows).where(
-                CenterSheetRows.patient_id.in_(ids[start : start + _BATCH])
-            )
-        )
+    row_cache.delete(session, cast(Table, CenterSheetRows.__table__), patient_ids)
 
 
 def read_sheet_rows(

@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any, Final
 
 from openpyxl.utils import get_column_letter
 
-__all__ = ["SpooledSheet", "StreamingWorkbook", "sheet_title"]
+__all__ = ["SheetFile", "SpooledSheet", "StreamingWorkbook", "sheet_title"]
 
 HEADER_STYLE: Final = 1
 DATE_STYLE: Final = 2
@@ -143,15 +146,53 @@ def _sheet_tail(columns: int, rows: int) -> str:
     return f'</sheetData><autoFilter ref="{_filter_ref(columns, rows)}"/></worksheet>'
 
 
-class SpooledSheet:
-    """Rows of one sheet collected in a temporary file until the workbook takes them."""
+@dataclass(frozen=True)
+class SheetFile:
+    """A spooled sheet handed from one process to another (see :meth:`SpooledSheet.detach`)."""
 
-    def __init__(self, name: str, header: Sequence[str]) -> None:
+    name: str
+    header: tuple[str, ...]
+    path: str
+    rows: int
+
+
+class SpooledSheet:
+    """Rows of one sheet collected in a temporary file until the workbook takes them:
+    an anonymous one, or with ``folder`` a named one in it, which another process can
+    take over (:meth:`detach`, :meth:`attach`)."""
+
+    def __init__(self, name: str, header: Sequence[str], folder: Path | None = None) -> None:
         self.name = name
         self.header = list(header)
         self.rows = 0
-        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="rego-sheet-")  # noqa: SIM115
+        self.path: Path | None = None
+        if folder is None:
+            self._file: IO[bytes] = tempfile.TemporaryFile(prefix="rego-sheet-")  # noqa: SIM115
+        else:
+            fd, named = tempfile.mkstemp(prefix="rego-sheet-", dir=folder)
+            self._file = os.fdopen(fd, "w+b")
+            self.path = Path(named)
         self._pending: list[str] = []
+
+    def detach(self) -> SheetFile:
+        """Write out and close a named sheet for another process to :meth:`attach`."""
+        if self.path is None:
+            raise ValueError("only a sheet spooled in a folder can be handed over")
+        self._flush()
+        self._file.close()
+        return SheetFile(self.name, tuple(self.header), str(self.path), self.rows)
+
+    @classmethod
+    def attach(cls, spooled: SheetFile) -> SpooledSheet:
+        """A sheet another process spooled (its rows are read, not added to)."""
+        sheet = cls.__new__(cls)
+        sheet.name = spooled.name
+        sheet.header = list(spooled.header)
+        sheet.rows = spooled.rows
+        sheet.path = Path(spooled.path)
+        sheet._file = sheet.path.open("rb")
+        sheet._pending = []
+        return sheet
 
     def add(self, values: Sequence[Any]) -> None:
         self.rows += 1

@@ -35,7 +35,7 @@ from rego_desktop.center_ui.common import Page, buddy, fill, selected_row, table
 from rego_desktop.center_ui.reasons import error_text
 from rego_desktop.center_ui.register_dialog import RegisterDialog
 from rego_desktop.center_ui.session import CenterSession
-from rego_desktop.center_ui.text import say
+from rego_desktop.center_ui.text import action_words, say
 from rego_desktop.errors import RegoError
 from rego_desktop.ui.keyboard import EnterKey
 from rego_desktop.ui.messages import MessageService
@@ -482,8 +482,12 @@ def _site_of(subjects: tuple[str, ...]) -> str:
 # --------------------------------------------------------------------------- audit
 
 
+AUDIT_ACTION_COLUMN = 3
+
+
 class AuditPage(Page):
-    """The center's audit trail, filtered by typing, with its hash chain checked."""
+    """The center's audit trail, filtered by typing, with its hash chain checked. Each
+    action is shown in words in the window's language, its code in the tooltip."""
 
     def __init__(self, session: CenterSession, messages: MessageService) -> None:
         super().__init__(session, messages)
@@ -565,18 +569,25 @@ class AuditPage(Page):
             return
         needle = self.filter.text().strip().lower()
         rows = []
+        codes: list[str] = []
         for line in self.view_data.lines:
             shown = (
                 str(line.seq),
                 when(line.at),
                 line.operator,
-                line.action,
+                action_words(line.action),
                 line.site_code,
                 self._details(line.details),
             )
-            if not needle or any(needle in part.lower() for part in shown):
+            # The filter finds an action by its words and by its code ("export").
+            if not needle or any(needle in part.lower() for part in (*shown, line.action)):
                 rows.append(shown)
+                codes.append(line.action)
         fill(self.entries, rows, numeric=(0,))
+        for row, code in enumerate(codes):
+            item = self.entries.item(row, AUDIT_ACTION_COLUMN)
+            if item is not None:
+                item.setToolTip(code)
 
     def visible_rows(self) -> int:
         return self.entries.rowCount()

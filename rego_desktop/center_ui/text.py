@@ -531,7 +531,7 @@ T: dict[str, Label] = {
         "供统计人员使用：所有分中心，写入一个空的或新建的文件夹，"
         "并附有说明各文件内容的 README.txt。",
     ),
-    "ex_folder": Label("Package f&older (empty or new):", "数据包文件夹（空的或新建的）(&O)："),
+    "ex_folder": Label("Package f&older:", "数据包文件夹(&O)："),
     "ex_choose_folder": Label("Choos&e…", "选择(&E)…"),
     "ex_write_cdisc": Label("Write &CDISC package", "写入 CDISC 数据包(&C)"),
     "ex_folder_title": Label("Folder for the CDISC package", "CDISC 数据包的文件夹"),

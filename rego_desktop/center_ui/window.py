@@ -1,6 +1,6 @@
 """The coordinating center's main window: one tab per task, every one reachable by keys.
 
-Ctrl+1 … Ctrl+8 (View menu) or Ctrl+Tab switch pages; each page gives the keyboard to
+Ctrl+1 … Ctrl+9 (View menu) or Ctrl+Tab switch pages; each page gives the keyboard to
 its first control when shown and reads its data again. Menus: Center (open another
 database, language, quit) and View.
 """
@@ -17,6 +17,7 @@ from rego_desktop.center_ui import settings as keys
 from rego_desktop.center_ui.choosers import FileChooser
 from rego_desktop.center_ui.common import Page
 from rego_desktop.center_ui.dashboard_page import DashboardPage
+from rego_desktop.center_ui.exports_page import ExportsPage
 from rego_desktop.center_ui.open_dialog import LANGUAGES
 from rego_desktop.center_ui.pages import AuditPage, BackupPage, InboxPage, RollbackPage, SitesPage
 from rego_desktop.center_ui.queries_page import QueriesPage
@@ -57,6 +58,7 @@ class CenterWindow(QMainWindow):
         self.rollback = RollbackPage(session, messages)
         self.backups = BackupPage(session, messages, chooser, settings, self.wait_for_work)
         self.queries = QueriesPage(session, messages, chooser)
+        self.exports = ExportsPage(session, messages, chooser, settings)
         self.pages: list[tuple[str, Page]] = [
             ("tab_sites", self.sites),
             ("tab_inbox", self.inbox),
@@ -66,6 +68,7 @@ class CenterWindow(QMainWindow):
             ("tab_rollback", self.rollback),
             ("tab_backup", self.backups),
             ("tab_queries", self.queries),
+            ("tab_exports", self.exports),
         ]
         self.tabs = QTabWidget()
         self.tabs.setObjectName("centerTabs")

@@ -54,6 +54,8 @@ def _row(term: str, worst_grades: Iterable[int]) -> AeRow:
 
 
 def _check_grade(grade: int) -> int:
+    if type(grade) is int and 1 <= grade <= 5:  # the common case, checked cheaply
+        return grade
     try:
         value = operator.index(grade)
     except TypeError:

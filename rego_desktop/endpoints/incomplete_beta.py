@@ -91,17 +91,22 @@ def _continued_fraction(x: float, a: float, b: float) -> float:
     d = _nonzero(1.0 - a_plus_b * x / a_plus_1)
     d = 1.0 / d
     result = d
+    tiny = _CF_TINY
     for m in range(1, _CF_MAX_TERMS + 1):
         two_m = 2 * m
-        # Even step.
+        # Even step (the guard of _nonzero written out: this loop runs millions of times).
         term = m * (b - m) * x / ((a_minus_1 + two_m) * (a + two_m))
-        d = 1.0 / _nonzero(1.0 + term * d)
-        c = _nonzero(1.0 + term / c)
+        d = 1.0 + term * d
+        d = 1.0 / (tiny if abs(d) < tiny else d)
+        c = 1.0 + term / c
+        c = tiny if abs(c) < tiny else c
         result *= d * c
         # Odd step.
         term = -(a + m) * (a_plus_b + m) * x / ((a + two_m) * (a_plus_1 + two_m))
-        d = 1.0 / _nonzero(1.0 + term * d)
-        c = _nonzero(1.0 + term / c)
+        d = 1.0 + term * d
+        d = 1.0 / (tiny if abs(d) < tiny else d)
+        c = 1.0 + term / c
+        c = tiny if abs(c) < tiny else c
         delta = d * c
         result *= delta
         if abs(delta - 1.0) < _CF_EPSILON:

@@ -22,6 +22,7 @@ We settle such near-ties with exact rational arithmetic instead.
 
 import math
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -103,14 +104,17 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[int]) -> KaplanMei
     upper: list[float] = []
     s = 1.0
     greenwood = 0.0
+    band = (1.0, 1.0)
     for r, d in zip(at_risk, observed, strict=True):
         if d == r:
             s = 0.0
+            band = (0.0, 0.0)
         elif d:
             s *= (r - d) / r
             greenwood += d / (r * (r - d))
+            band = _loglog_band(s, greenwood)
+        # else: no event, the band stays that of the previous time (same s, greenwood)
         survival.append(s)
-        band = _loglog_band(s, greenwood)
         lower.append(band[0])
         upper.append(band[1])
 
@@ -145,6 +149,13 @@ def _validated(durations: Sequence[float], events: Sequence[int]) -> list[tuple[
         )
     if len(durations) == 0:
         raise ValueError("Kaplan-Meier needs at least one subject, got no durations")
+    times = [float(t) for t in durations]
+    if (
+        all(math.isfinite(t) for t in times)
+        and min(times) >= 0
+        and all(type(e) is int and 0 <= e <= 1 for e in events)
+    ):  # every observation valid (the usual case): no per-item checks below
+        return list(zip(times, events, strict=True))
     observations: list[tuple[float, int]] = []
     for i, (raw_time, event) in enumerate(zip(durations, events, strict=True)):
         time = float(raw_time)
@@ -160,23 +171,20 @@ def _event_table(
     observations: list[tuple[float, int]],
 ) -> tuple[list[float], list[int], list[int], list[int]]:
     """Life table over time 0 and every distinct duration: (time, at risk, events, censored)."""
-    events_at: dict[float, int] = {0.0: 0}
-    censored_at: dict[float, int] = {0.0: 0}
-    for time, event in observations:
-        events_at[time] = events_at.get(time, 0) + event
-        censored_at[time] = censored_at.get(time, 0) + 1 - event
-    timeline = sorted(events_at)
+    every = Counter(time for time, _event in observations)
+    events_at = Counter(time for time, event in observations if event)
+    timeline = sorted({0.0, *every})
     at_risk: list[int] = []
+    observed: list[int] = []
+    censored: list[int] = []
     remaining = len(observations)
     for time in timeline:
+        n, d = every.get(time, 0), events_at.get(time, 0)
         at_risk.append(remaining)
-        remaining -= events_at[time] + censored_at[time]
-    return (
-        timeline,
-        at_risk,
-        [events_at[t] for t in timeline],
-        [censored_at[t] for t in timeline],
-    )
+        observed.append(d)
+        censored.append(n - d)
+        remaining -= n
+    return timeline, at_risk, observed, censored
 
 
 def _loglog_band(s: float, greenwood: float) -> tuple[float, float]:

@@ -13,7 +13,8 @@ from rego_desktop.center import db as center_db_module
 from rego_desktop.center.db import alembic_config, head_revision, open_center_database
 from rego_desktop.center.errors import CenterDatabaseError, MergeProblem, MergeRefused
 from rego_desktop.center.merge import MergeStatus, merge_file
-from rego_desktop.center.pooled import pooled_casebooks, pooled_patients, write_pooled_workbook
+from rego_desktop.center.pooled import pooled_casebooks, pooled_patients
+from rego_desktop.center.pooled_workbook import write_pooled_workbook
 from rego_desktop.exchange.errors import TransferFileError
 from rego_desktop.store.study import OpenStudy
 from tests.center.conftest import CENTER, Network, snapshot

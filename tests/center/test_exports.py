@@ -73,3 +73,26 @@ def test_cdisc_export_is_audited(merged_db: CenterDatabase, tmp_path: Path) -> N
     listing = "".join(f"{name}:{digest}\n" for name, digest in sorted(files.items()))
     assert sha == hashlib.sha256(listing.encode()).hexdigest()
     assert audit.verify(merged_db)[1] == []
+
+
+def test_an_export_that_cannot_be_recorded_is_removed(
+    merged_db: CenterDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rego_desktop.center.errors import CenterDatabaseError
+    from rego_desktop.center.exports import export_cdisc, export_workbook
+
+    def busy(*_args: object, **_kwargs: object) -> None:
+        raise CenterDatabaseError("The center database is busy.", zh="中心数据库正忙。")
+
+    monkeypatch.setattr(audit, "record", busy)
+    path = tmp_path / "pooled.xlsx"
+    with pytest.raises(CenterDatabaseError, match="files it wrote were removed") as caught:
+        export_workbook(merged_db, path)
+    assert "已删除" in (caught.value.message_zh or "")
+    assert not path.exists()
+    out = tmp_path / "cdisc"
+    with pytest.raises(CenterDatabaseError, match="could not be recorded"):
+        export_cdisc(merged_db, out)
+    assert not [p for p in out.rglob("*") if p.is_file()]
+    monkeypatch.undo()
+    assert _exports(merged_db) == []

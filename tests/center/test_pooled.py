@@ -20,8 +20,8 @@ from rego_desktop.center.pooled import (
     day_to_date,
     pooled_casebooks,
     site_counts,
-    write_pooled_workbook,
 )
+from rego_desktop.center.pooled_workbook import write_pooled_workbook
 from rego_desktop.exchange.deidentify import export_policy
 from rego_desktop.exchange.errors import ExchangeWriteError
 from rego_desktop.rules.dates import study_day

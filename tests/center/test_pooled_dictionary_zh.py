@@ -13,7 +13,7 @@ from rego_desktop.cdisc.adam import DATASETS
 from rego_desktop.cdisc.source import source_of
 from rego_desktop.center.db import CenterDatabase
 from rego_desktop.center.merge import merge_file
-from rego_desktop.center.pooled import write_pooled_workbook
+from rego_desktop.center.pooled_workbook import write_pooled_workbook
 from rego_desktop.study import CURRENT
 from tests.center.conftest import CENTER, Network
 

@@ -18,8 +18,9 @@ from rego_desktop.center.cli import main as center_main
 from rego_desktop.center.db import CenterDatabase, open_center_database
 from rego_desktop.center.errors import CenterDatabaseError
 from rego_desktop.center.merge import merge_file
-from rego_desktop.center.pooled import pooled_casebooks, write_pooled_workbook
+from rego_desktop.center.pooled import pooled_casebooks
 from rego_desktop.center.pooled_derived import score_columns, score_rows
+from rego_desktop.center.pooled_workbook import write_pooled_workbook
 from rego_desktop.center.xlsx_stream import SpooledSheet, StreamingWorkbook, sheet_title
 from rego_desktop.derive import PatientData
 from rego_desktop.exchange.deidentify import export_policy

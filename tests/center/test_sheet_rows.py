@@ -17,8 +17,9 @@ from rego_desktop.center.db import CenterDatabase
 from rego_desktop.center.errors import CenterDatabaseError
 from rego_desktop.center.merge import merge_file
 from rego_desktop.center.models import CenterAnalysisRow, CenterPatient, CenterSheetRows
-from rego_desktop.center.pooled import patient_chunks, write_pooled_workbook
+from rego_desktop.center.pooled import patient_chunks
 from rego_desktop.center.pooled_derived import patient_sheet_rows
+from rego_desktop.center.pooled_workbook import write_pooled_workbook
 from rego_desktop.center.rollback import rollback
 from rego_desktop.center.sheet_rows import (
     read_sheet_rows,

@@ -205,3 +205,53 @@ def test_queries_page_raise_manual_and_close_by_keys(
     assert manual[0].form == "demographics"
     assert manual[0].field == "ecog"
     assert manual[0].history[-1].text == "Confirmed by telephone with the site."
+
+
+def test_exports_page_writes_the_pooled_workbook_by_keys(
+    qtbot: QtBot,
+    started: CenterApplication,
+    center: Center,  # noqa: F811
+    screenshot: Screenshot,
+) -> None:
+    """Ctrl+9 in a real X server: the workbook's file name typed, Enter writes it (in
+    the background), the rows per sheet are said on the page and the export audited."""
+    from openpyxl import load_workbook
+
+    from rego_desktop.center import audit
+
+    target = center.folder / "pooled-all.xlsx"
+
+    def written() -> bool:
+        window = started.window
+        return window is not None and str(target) in window.exports.workbook_result.text()
+
+    script = (
+        KeyScript()
+        .until(window_active(OpenDialog), "the open dialog is active")
+        .until(focus_named("centerPassphrase"), "the passphrase field has the focus")
+        .type(PASSPHRASE)
+        .key("Enter")
+        .until(window_active(CenterWindow), "the center window is active")
+        .key("Ctrl+9")
+        .until(focus_named("exportSite"), "the exports page: the site chooser has the focus")
+        .key("Tab")
+        .until(focus_named("workbookFile"), "the workbook file field has the focus")
+        .key("Ctrl+A")
+        .type(str(target))
+        .key("Enter")
+        .until(written, "the workbook is written and its rows per sheet shown")
+        .until(focus_named("writeWorkbook"), "Write workbook has the focus")
+        .check(lambda: screenshot("center-desktop-exports"), "screenshot")
+    )
+    script.run(qtbot, timeout=90_000)
+    book = load_workbook(target, read_only=True)
+    try:
+        patients = sum(1 for _ in book["patients"].iter_rows()) - 1
+    finally:
+        book.close()
+    with open_center_database(center.database) as db:
+        entries, _head = audit.read(db)
+    assert entries[-1].action == "export"
+    window = started.window
+    assert window is not None
+    assert f"patients {patients};" in window.exports.workbook_result.text()

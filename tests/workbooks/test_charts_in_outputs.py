@@ -182,7 +182,7 @@ def test_missing_text_is_a_plain_string_for_every_table() -> None:
 
 def test_pooled_dictionary_names_the_codes_of_every_field() -> None:
     """The center's pooled workbook: its dictionary says which codes a column may hold."""
-    from rego_desktop.center.pooled import _dictionary
+    from rego_desktop.center.pooled_workbook import _dictionary
 
     notes = {(row[0], row[1]): str(row[6]) for row in _dictionary(CURRENT)}
     named = 0

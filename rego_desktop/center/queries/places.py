@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from rego_desktop import study
 from rego_desktop.center.db import CenterDatabase
 from rego_desktop.center.models import CenterEntry, CenterPatient
-from rego_desktop.center.pooled import listing_key
+from rego_desktop.center.pooled_listings import listing_key
 from rego_desktop.center.queries.common import _BATCH, CenterQueryRow
 from rego_desktop.study.schema import Form, Label, StudyDefinition
 
