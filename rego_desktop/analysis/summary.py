@@ -360,9 +360,7 @@ def _dosing(rows: Sequence[AnalysisRow]) -> DosingOverview:
     initial = Counter(
         d.initial_daily_dose_mg for d in dosings if d.initial_daily_dose_mg is not None
     )
-    by_rule: Counter[str] = Counter()
-    for d in dosings:
-        by_rule.update(d.deviations)
+    by_rule: Counter[str] = Counter(rule for d in dosings for rule in d.deviations)
     return DosingOverview(
         n=len(dosings),
         initial_doses={mg: initial[mg] for mg in sorted(initial, reverse=True)},

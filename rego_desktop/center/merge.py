@@ -41,6 +41,7 @@ from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rego_desktop.bulk import gc_paused
 from rego_desktop.center import audit
 from rego_desktop.center.analysis_rows import delete_rows, store_rows
 from rego_desktop.center.audit import AuditAction
@@ -263,7 +264,10 @@ def merge_file(
     name = os.fspath(path)
     known: dict[str, str] = {}
     try:
-        return _merge_file(db, name, center_key, site_keys, allow_removals, known)
+        # One file's objects (payload, rows, rebuilt casebooks) are freed by reference
+        # counting; the collector's passes over them cost a fifth of a merge.
+        with gc_paused():
+            return _merge_file(db, name, center_key, site_keys, allow_removals, known)
     except ExchangeError as exc:
         _record_refusal(db, name, exc, known)
         raise

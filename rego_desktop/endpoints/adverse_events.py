@@ -31,9 +31,12 @@ def ae_table(events: Iterable[tuple[str, str, int]]) -> list[AeRow]:
     for subject_id, term, grade in events:
         if not term:
             raise ValueError(f"adverse event of subject {subject_id!r} has no term")
-        value = _check_grade(grade)
-        per_subject = worst.setdefault(term, {})
-        per_subject[subject_id] = max(value, per_subject.get(subject_id, 0))
+        value = grade if type(grade) is int and 1 <= grade <= 5 else _check_grade(grade)
+        per_subject = worst.get(term)
+        if per_subject is None:
+            per_subject = worst[term] = {}
+        if value > per_subject.get(subject_id, 0):
+            per_subject[subject_id] = value
 
     rows = [_row(term, per_subject.values()) for term, per_subject in worst.items()]
     rows.sort(key=lambda row: (-row.any_grade, row.term))

@@ -112,7 +112,13 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[int]) -> KaplanMei
         elif d:
             s *= (r - d) / r
             greenwood += d / (r * (r - d))
-            band = _loglog_band(s, greenwood)
+            if s < 1.0:  # _loglog_band written out (a curve has thousands of steps)
+                log_s = math.log(s)
+                centre = math.log(-log_s)
+                half_width = Z_95 * math.sqrt(greenwood) / -log_s
+                band = (_exp_neg_exp(centre + half_width), _exp_neg_exp(centre - half_width))
+            else:
+                band = _loglog_band(s, greenwood)
         # else: no event, the band stays that of the previous time (same s, greenwood)
         survival.append(s)
         lower.append(band[0])
