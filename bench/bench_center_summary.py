@@ -104,12 +104,14 @@ def _setup(folder: Path, patients: int, sites: int) -> tuple[Path, Path]:
 # Runs a module as __main__ and writes the process's peak resident memory (VmHWM, which
 # exec resets, unlike ru_maxrss of a child forked from this large process) to a file.
 _WRAPPER = """
-import atexit, runpy, sys
+import atexit, resource, runpy, sys
 target = sys.argv[1]
 def _hwm():
+    # The largest process: this one, or a worker process it started and waited for.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     for line in open('/proc/self/status'):
         if line.startswith('VmHWM:'):
-            open(target, 'w').write(line.split()[1])
+            open(target, 'w').write(str(max(int(line.split()[1]), children)))
 atexit.register(_hwm)
 module = sys.argv[2]
 sys.argv = [module] + sys.argv[3:]
@@ -118,7 +120,8 @@ runpy.run_module(module, run_name='__main__', alter_sys=True)
 
 
 def _process(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float, float]:
-    """Wall-clock seconds and peak MiB of one command run as a new process."""
+    """Wall-clock seconds and peak MiB (of its largest process) of one command run as a
+    new process."""
     hwm = folder / "hwm.txt"
     start = time.perf_counter()
     result = subprocess.run(
