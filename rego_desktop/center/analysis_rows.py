@@ -19,7 +19,6 @@ plain JSON (the site encrypts its rows because its records are encrypted).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -32,11 +31,10 @@ from rego_desktop.bulk import gc_paused
 from rego_desktop.casebook import Casebook
 from rego_desktop.center import row_cache
 from rego_desktop.center.db import CenterDatabase
-from rego_desktop.center.models import CenterAnalysisRow, CenterEntry, CenterPatient
-from rego_desktop.center.pooled import _age, _definition, casebook_of
+from rego_desktop.center.models import CenterAnalysisRow, CenterPatient
+from rego_desktop.center.pooled import _definition, casebook_of, load_pooled
 from rego_desktop.center.sheet_rows import delete_sheet_rows, store_sheet_rows
 from rego_desktop.exchange.deidentify import (
-    DeidentifiedEntry,
     DeidentifiedPatient,
     ExportPolicy,
     export_policy,
@@ -118,31 +116,8 @@ def _derive(session: Session, patients: Sequence[CenterPatient]) -> dict[int, An
     """Rows of patients without a valid stored one, from their entries."""
     out: dict[int, AnalysisRow] = {}
     for start in range(0, len(patients), _BATCH):
-        part = patients[start : start + _BATCH]
-        forms: dict[int, dict[str, list[DeidentifiedEntry]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
-        query = (
-            select(
-                CenterEntry.patient_id,
-                CenterEntry.form_id,
-                CenterEntry.entry_id,
-                CenterEntry.values_json,
-            )
-            .where(CenterEntry.patient_id.in_([p.id for p in part]))
-            .order_by(CenterEntry.patient_id, CenterEntry.form_id, CenterEntry.entry_id)
-        )
-        for patient_id, form_id, entry_id, text in session.execute(query):
-            forms[patient_id][form_id].append(DeidentifiedEntry(entry_id, json.loads(text)))
-        for p in part:
-            patient = DeidentifiedPatient(
-                subject_code=p.subject_code,
-                signed=p.signed,
-                first_dose_known=p.first_dose_known,
-                age_at_first_dose=_age(p.age),
-                forms={f: tuple(items) for f, items in forms.get(p.id, {}).items()},
-            )
-            out[p.id] = _compute(p, patient)
+        for item in load_pooled(session, patients[start : start + _BATCH], _policies):
+            out[item.row.id] = analysis_row(item.book)
     return out
 
 
