@@ -7,7 +7,8 @@ read checks. The merge stores them for the patients it writes, in its transactio
 read that had to compute some (patients merged by an older program, restored by a
 rollback) keeps them with :func:`keep`, so only the first read after an upgrade pays.
 Keeping is best effort: a patient changed or removed meanwhile is skipped, and a busy
-or read-only database leaves the results uncached (logged), never failing the read.
+or read-only database (or a PostgreSQL role without write privileges) leaves the
+results uncached (logged), never failing the read.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import Table, select
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from rego_desktop.center.db import CenterDatabase
@@ -72,7 +73,7 @@ def keep(db: CenterDatabase, table: Table, values: Sequence[Mapping[str, Any]]) 
                     current[pid] = content
                 fresh = [v for v in batch if current.get(v[KEY]) == v["content_sha256"]]
                 upsert(session, table, fresh)
-        except (CenterDatabaseError, IntegrityError) as exc:
+        except (CenterDatabaseError, DBAPIError) as exc:  # busy, read-only, no privilege
             log.warning("%s not kept for later reads: %s", table.name, exc)
             return stored
         stored += len(fresh)

@@ -172,3 +172,49 @@ def test_reads_keep_what_they_had_to_compute(
     write_pooled_workbook(center_db, tmp_path / "kept.xlsx")
     assert _stored(center_db) == _current(center_db)
     assert _sheets(tmp_path / "kept.xlsx") == _sheets(tmp_path / "busy.xlsx")
+
+
+def test_a_read_only_postgresql_role_reads_without_keeping(
+    network: Network, postgres_url: str, tmp_path: Path
+) -> None:
+    """A statistician's role with SELECT only: summary and workbook work on rows of an
+    older program (derived again, not kept), and nothing is written."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from rego_desktop.center.db import open_center_database
+
+    with open_center_database(postgres_url, create=True) as db:
+        for path in network.last_files():
+            merge_file(db, path, CENTER, network.registry)
+        rows_before, _ = pooled_rows(db)
+        with db.transaction() as session:
+            session.execute(update(CenterAnalysisRow).values(code="0" * 64))
+            session.execute(update(CenterSheetRows).values(code="0" * 64))
+        written = tmp_path / "writer.xlsx"
+        write_pooled_workbook(db, written)
+        with db.transaction() as session:  # stale again (the writer kept its rows)
+            session.execute(update(CenterSheetRows).values(code="0" * 64))
+        schema = session.get_bind().dialect.default_schema_name
+    url = make_url(postgres_url)
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+    try:
+        reader_url = url.set(username=role).render_as_string(hide_password=False)
+        with open_center_database(reader_url) as reader:
+            assert pooled_rows(reader)[0] == rows_before
+            read = tmp_path / "reader.xlsx"
+            write_pooled_workbook(reader, read)
+            assert _sheets(read) == _sheets(written)
+            assert stored_rows(reader) == {}  # nothing was kept
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
