@@ -107,3 +107,29 @@ def test_the_worker_gets_the_larger_forms(merged_db: CenterDatabase) -> None:
     assert chosen
     assert sum(rows[f] for f in chosen) <= pooled_listings.WORKER_SHARE * total or len(chosen) == 1
     assert max(rows, key=lambda f: rows[f]) in chosen
+
+
+def test_worker_on_postgresql(
+    network: Network, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker opens the PostgreSQL center itself (same URL, its own transaction)."""
+    from rego_desktop.center.db import open_center_database
+
+    with open_center_database(postgres_url, create=True) as db:
+        for path in network.last_files():
+            merge_file(db, path, CENTER, network.registry)
+        in_process = tmp_path / "in-process.xlsx"
+        write_pooled_workbook(db, in_process)
+        monkeypatch.setattr(pooled_listings, "PARALLEL_MIN", 1)
+        monkeypatch.setattr("os.cpu_count", lambda: 2)
+        with db.reading() as session:
+            job = start_listings(db, session, CURRENT, None, tmp_path, 50)
+            assert job is not None
+            sheets = job.sheets()
+        assert sheets is not None
+        assert {s.name for s in sheets} == set(job.forms)
+        for sheet in sheets:
+            sheet.close()
+        by_worker = tmp_path / "worker.xlsx"
+        write_pooled_workbook(db, by_worker)
+    assert _all_sheets(by_worker) == _all_sheets(in_process)
