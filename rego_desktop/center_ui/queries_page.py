@@ -439,6 +439,7 @@ class QueriesPage(Page):
                 site=self.site.currentData(),
                 status=self._statuses(),
                 subject=subject,
+                subject_part=True,
             )
             places = query_places(self.session.db, rows)
         except RegoError as exc:

@@ -186,3 +186,20 @@ def test_describe_without_the_database() -> None:
     assert place.text("en") == "Adverse events / Adverse event ab12cd34… / CTCAE grade"
     assert place.text("zh_CN") == "不良事件 / 不良事件 ab12cd34… / CTCAE分级"
     assert describe(row, CURRENT, 2).text("en") == "Adverse events / Adverse event 2 / CTCAE grade"
+
+
+def test_subject_filter_by_part_of_the_code(pooled: Pooled) -> None:
+    """The window's subject filter matches any code containing what was typed (case
+    ignored); the command line's --subject matches the whole code; % and _ are plain."""
+    row = cq.raise_manual(
+        pooled.db, site="BJ01", subject=pooled.subject, text="Please check the patient."
+    )
+    number = pooled.subject.split("-")[-1]
+    found = cq.list_queries(pooled.db, subject=number, subject_part=True)
+    assert row.query_id in {r.query_id for r in found}
+    assert all(number in r.subject for r in found)
+    lower = cq.list_queries(pooled.db, subject=pooled.subject.lower(), subject_part=True)
+    assert row.query_id in {r.query_id for r in lower}
+    assert cq.list_queries(pooled.db, subject=number) == []  # whole code only
+    assert cq.list_queries(pooled.db, subject="%", subject_part=True) == []
+    assert cq.list_queries(pooled.db, subject="_", subject_part=True) == []

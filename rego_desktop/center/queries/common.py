@@ -246,14 +246,20 @@ def list_queries(
     site: str | None = None,
     status: Status | Iterable[Status] | None = None,
     subject: str | None = None,
+    subject_part: bool = False,
 ) -> list[CenterQueryRow]:
-    """Queries by site, subject and query id (filtered by site, status, subject)."""
+    """Queries by site, subject and query id (filtered by site, status, subject: the
+    whole code, or with ``subject_part`` any code containing it, ignoring case, as
+    a data manager types "0012" or "bj01" into the window's filter)."""
     stmt = select(CenterQuery).order_by(
         CenterQuery.site_code, CenterQuery.subject_code, CenterQuery.id
     )
     if site is not None:
         stmt = stmt.where(CenterQuery.site_code == site)
-    if subject is not None:
+    if subject is not None and subject_part:
+        escaped = subject.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(CenterQuery.subject_code.ilike(f"%{escaped}%", escape="\\"))
+    elif subject is not None:
         stmt = stmt.where(CenterQuery.subject_code == subject)
     if status is not None:
         wanted = [status] if isinstance(status, str) else list(status)
