@@ -17,43 +17,55 @@ chunk's nonce is a 7-byte prefix from HKDF, a 4-byte counter and the final-chunk
 
 Readers verify the whole file (one streaming hash pass) before decrypting anything, and
 then decrypt chunk by chunk, so memory use is bounded by the chunk size. Any bytes at
-all produce either a valid result or a :class:`TransferFileError`.
+all produce either a valid result or a :class:`TransferFileError`. The framing is shared
+with the query file (:mod:`rego_desktop.exchange.framing`); this module holds what is the
+transfer file's own: its constants, header, messages and site-key checks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
-import struct
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO, Final, NamedTuple, NoReturn, TypeVar
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from rego_desktop.exchange._common import (
     PathLike,
     Rng,
     canonical_json,
-    check_study_token,
-    describe_source,
-    format_timestamp,
     normalize_created,
-    random_bytes,
     write_file_atomically,
 )
 from rego_desktop.exchange.errors import (
     InvalidExchangeParameter,
     TransferFileError,
     TransferProblem,
+)
+from rego_desktop.exchange.framing import DEFAULT_CHUNK_SIZE as DEFAULT_CHUNK_SIZE
+from rego_desktop.exchange.framing import MAX_CHUNK_SIZE as MAX_CHUNK_SIZE
+from rego_desktop.exchange.framing import MAX_HEADER_LENGTH as MAX_HEADER_LENGTH
+from rego_desktop.exchange.framing import MAX_SEQUENCE as MAX_SEQUENCE
+from rego_desktop.exchange.framing import MIN_CHUNK_SIZE as MIN_CHUNK_SIZE
+from rego_desktop.exchange.framing import (
+    BadHeader,
+    FrameContext,
+    FrameFormat,
+    FrameProblem,
+    Reader,
+    check_canonical,
+    check_header_parameters,
+    common_header_json,
+    named_stream,
+    new_ephemeral_key,
+    new_uuid,
+    read_trailer,
+    records,
+    scan_chunks,
 )
 from rego_desktop.exchange.header_fields import HeaderFields
 from rego_desktop.exchange.keys import (
@@ -80,22 +92,9 @@ __all__ = [
 
 MAGIC: Final = b"\x89RGO\r\n\x1a\n"
 FORMAT_VERSION: Final = 1
-MAX_HEADER_LENGTH: Final = 65536
-DEFAULT_CHUNK_SIZE: Final = 65536
-MIN_CHUNK_SIZE: Final = 16
-MAX_CHUNK_SIZE: Final = 2**24
-MAX_SEQUENCE: Final = 2**53 - 1
-MAX_CHUNKS: Final = 2**32
-TAG_SIZE: Final = 16
-SIGNATURE_SIZE: Final = 64
-NONCE_PREFIX_SIZE: Final = 7
-
-RECORD_CHUNK: Final = 0x00
-RECORD_FINAL: Final = 0x01
-RECORD_SIGNATURE: Final = 0x02
-
 SIGNATURE_CONTEXT: Final = b"rego-transfer-v1 signature\x00"
 KEY_INFO_PREFIX: Final = b"rego-transfer-v1 payload key\x00"
+_FORMAT: Final = FrameFormat(MAGIC, FORMAT_VERSION, SIGNATURE_CONTEXT, KEY_INFO_PREFIX)
 
 _HEADER_FIELDS: Final = frozenset(
     {
@@ -112,8 +111,6 @@ _HEADER_FIELDS: Final = frozenset(
         "ephemeral_public_key",
     }
 )
-_READ_BLOCK: Final = 1024 * 1024
-_PREFIX_LENGTH: Final = len(MAGIC) + 2 + 4
 
 _T = TypeVar("_T")
 
@@ -122,10 +119,6 @@ Source = PathLike | BinaryIO
 
 
 # --------------------------------------------------------------------------- header
-
-
-class _BadHeader(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -146,17 +139,9 @@ class TransferHeader:
 
     def to_json_object(self) -> dict[str, Any]:
         return {
-            "chunk_size": self.chunk_size,
-            "created": format_timestamp(self.created),
-            "ephemeral_public_key": self.ephemeral_public_key.hex(),
-            "format_version": self.format_version,
+            **common_header_json(self),
             "package_id": str(self.package_id),
             "recipient_fingerprint": self.recipient_fingerprint,
-            "sequence": self.sequence,
-            "site_code": self.site_code,
-            "site_key_fingerprint": self.site_key_fingerprint,
-            "study_id": self.study_id,
-            "study_version": self.study_version,
         }
 
     def encode(self) -> bytes:
@@ -165,8 +150,8 @@ class TransferHeader:
 
 
 def _parse_header(raw: bytes) -> TransferHeader:
-    """Decode and validate header JSON; raises _BadHeader with a short explanation."""
-    fields = HeaderFields(raw, _HEADER_FIELDS, _BadHeader)
+    """Decode and validate header JSON; raises BadHeader with a short explanation."""
+    fields = HeaderFields(raw, _HEADER_FIELDS, BadHeader)
     integer, fingerprint = fields.integer, fields.fingerprint
     site_code, study_id, study_version = fields.site_and_study()
     package_id = fields.uuid("package_id", "package id")
@@ -184,191 +169,67 @@ def _parse_header(raw: bytes) -> TransferHeader:
         ephemeral_public_key=fields.ephemeral_key(),
         format_version=integer("format_version", FORMAT_VERSION, FORMAT_VERSION),
     )
-    if header.encode() != raw:
-        raise _BadHeader("the header is not in canonical form")
+    check_canonical(header.encode(), raw)
     return header
-
-
-def _header_block(header: TransferHeader) -> bytes:
-    raw = header.encode()
-    return MAGIC + struct.pack(">HI", FORMAT_VERSION, len(raw)) + raw
 
 
 # --------------------------------------------------------------------------- reading
 
 
-class _Ctx:
-    """Names the file in messages and builds the errors."""
+class _Ctx(FrameContext):
+    """Names the transfer file in messages and builds its errors."""
 
     def __init__(self, source: object) -> None:
-        self.path = describe_source(source)
-        self.object = f"the transfer file {self.path}" if self.path else "the transfer file"
-        self.subject = self.object[0].upper() + self.object[1:]
+        super().__init__(source, "the transfer file")
         self.site: str | None = None
 
     @property
     def sender(self) -> str:
         return f"site {self.site}" if self.site else "the sending site"
 
+    def error(self, problem: FrameProblem, message: str) -> TransferFileError:
+        return TransferFileError(message, TransferProblem(problem.value), self.path)
+
     def fail(self, reason: TransferProblem, message: str) -> NoReturn:
         raise TransferFileError(message, reason, self.path)
 
-    def truncated(self, where: str) -> NoReturn:
+    def empty(self) -> NoReturn:
         self.fail(
             TransferProblem.TRUNCATED,
-            f"{self.subject} is incomplete: it ends {where}. The copy was "
-            f"probably interrupted; copy the file again or ask {self.sender} to send it again.",
-        )
-
-    def altered(self, detail: str) -> NoReturn:
-        self.fail(
-            TransferProblem.ALTERED,
-            f"{self.subject} is damaged or was altered ({detail}). Do not use "
-            f"it; ask {self.sender} to send it again.",
-        )
-
-    def unreadable(self, exc: OSError) -> NoReturn:
-        raise TransferFileError(
-            f"Could not read {self.object}: {exc.strerror or exc}. Check the "
-            "file name and that the USB stick or folder is available.",
-            TransferProblem.UNREADABLE,
-            self.path,
-        ) from exc
-
-
-class _Reader:
-    """Reads a file object, feeding a SHA-512 of everything read (unless told not to)."""
-
-    def __init__(self, f: BinaryIO, ctx: _Ctx) -> None:
-        self.f = f
-        self.ctx = ctx
-        self.hash = hashlib.sha512()
-        self.offset = 0
-
-    def some(self, n: int, *, hashed: bool = True) -> bytes:
-        """Up to ``n`` bytes; fewer only at the end of the file."""
-        parts: list[bytes] = []
-        wanted = n
-        try:
-            while wanted > 0:
-                data = self.f.read(wanted)
-                if not data:
-                    break
-                parts.append(data)
-                wanted -= len(data)
-        except OSError as exc:
-            self.ctx.unreadable(exc)
-        result = b"".join(parts)
-        if hashed:
-            self.hash.update(result)
-        self.offset += len(result)
-        return result
-
-    def exact(self, n: int, where: str, *, hashed: bool = True) -> bytes:
-        data = self.some(n, hashed=hashed)
-        if len(data) != n:
-            self.ctx.truncated(where)
-        return data
-
-    def skip(self, n: int, where: str) -> None:
-        while n > 0:
-            n -= len(self.exact(min(n, _READ_BLOCK), where))
-
-
-def _read_header_block(r: _Reader) -> tuple[TransferHeader, bytes]:
-    ctx = r.ctx
-    magic = r.some(len(MAGIC))
-    if not magic:
-        ctx.fail(
-            TransferProblem.TRUNCATED,
-            f"{ctx.subject} is empty (0 bytes). The copy probably failed; copy "
+            f"{self.subject} is empty (0 bytes). The copy probably failed; copy "
             "it again or ask the site to send it again.",
         )
-    if magic != MAGIC:
-        if len(magic) < len(MAGIC) and MAGIC.startswith(magic):
-            ctx.truncated("within its first bytes")
-        if magic[:4] == MAGIC[:4]:
-            ctx.altered(
-                "its first bytes were changed, for example by a transfer in text mode that "
-                "converted line endings; send it as a binary attachment"
-            )
-        ctx.fail(
+
+    def wrong_magic(self, magic: bytes) -> NoReturn:
+        self.fail(
             TransferProblem.NOT_A_TRANSFER_FILE,
-            f"{f'The file {ctx.path}' if ctx.path else 'This file'} is not a rego-desktop "
+            f"{f'The file {self.path}' if self.path else 'This file'} is not a rego-desktop "
             "transfer file. Choose the file that the site "
             "exported for the coordinating center.",
         )
-    version_bytes = r.exact(2, "within its first bytes")
-    (version,) = struct.unpack(">H", version_bytes)
-    if version != FORMAT_VERSION:
-        ctx.fail(
+
+    def unknown_version(self, version: int) -> NoReturn:
+        self.fail(
             TransferProblem.UNKNOWN_VERSION,
-            f"{ctx.subject} uses transfer format version {version}, which this "
+            f"{self.subject} uses transfer format version {version}, which this "
             f"version of rego-desktop cannot read (it reads version {FORMAT_VERSION}). Update "
             "rego-desktop, or ask the site which version made the file.",
         )
-    length_bytes = r.exact(4, "within its first bytes")
-    (length,) = struct.unpack(">I", length_bytes)
-    if not 2 <= length <= MAX_HEADER_LENGTH:
-        ctx.altered("its header length is impossible")
-    raw = r.exact(length, "inside its header")
-    try:
-        header = _parse_header(raw)
-    except _BadHeader as exc:
-        ctx.altered(str(exc))
-    ctx.site = header.site_code
-    return header, magic + version_bytes + length_bytes + raw
 
-
-def _records(r: _Reader, chunk_size: int) -> Iterator[tuple[int, int, int]]:
-    """Yield (record type, chunk index, ciphertext length) for each chunk record.
-
-    The caller must consume exactly ``length`` bytes from ``r`` before asking for the
-    next record. Stops after the final chunk.
-    """
-    full = chunk_size + TAG_SIZE
-    index = 0
-    while True:
-        kind_byte = r.some(1)
-        if not kind_byte:
-            r.ctx.truncated("before the end of its encrypted data")
-        kind = kind_byte[0]
-        if kind == RECORD_SIGNATURE:
-            r.ctx.altered("the signature comes before the end of the encrypted data")
-        if kind not in (RECORD_CHUNK, RECORD_FINAL):
-            r.ctx.altered(f"unknown record type at byte {r.offset - 1}")
-        (length,) = struct.unpack(">I", r.exact(4, "inside its encrypted data"))
-        if kind == RECORD_CHUNK:
-            valid = length == full
-        else:
-            valid = TAG_SIZE < length <= full or (length == TAG_SIZE and index == 0)
-        if not valid:
-            r.ctx.altered(f"impossible chunk length at byte {r.offset - 4}")
-        if index >= MAX_CHUNKS:
-            r.ctx.altered("it has too many chunks")
-        yield kind, index, length
-        index += 1
-        if kind == RECORD_FINAL:
-            return
-
-
-def _read_trailer(r: _Reader) -> tuple[bytes, bytes]:
-    """After the final chunk: the signature record. Returns (digest, signature)."""
-    kind = r.some(1)
-    if not kind:
-        r.ctx.fail(
-            TransferProblem.UNSIGNED,
-            f"{r.ctx.subject} has no signature, so who made it cannot be "
-            "verified. It is incomplete or was not produced by rego-desktop. Do not use it; "
-            f"ask {r.ctx.sender} to export and send it again.",
+    def undecryptable(self) -> NoReturn:
+        self.fail(
+            TransferProblem.UNDECRYPTABLE,
+            f"{self.subject} is correctly signed by {self.sender} but cannot be "
+            "decrypted with this center's key. The sending program may be faulty: ask the site "
+            "to export the file again, and report the problem if it happens again.",
         )
-    if kind[0] != RECORD_SIGNATURE:
-        r.ctx.altered(f"unexpected data after the encrypted data at byte {r.offset - 1}")
-    digest = r.hash.digest()
-    signature = r.exact(SIGNATURE_SIZE, "inside its signature", hashed=False)
-    if r.some(1, hashed=False):
-        r.ctx.altered(f"extra data after the signature at byte {r.offset - 1}")
-    return digest, signature
+
+
+def _read_header_block(r: Reader, ctx: _Ctx) -> tuple[TransferHeader, bytes]:
+    """The header block; from then on, messages name the sending site."""
+    header, block = _FORMAT.read_header_block(r, _parse_header)
+    ctx.site = header.site_code
+    return header, block
 
 
 @dataclass(frozen=True)
@@ -392,11 +253,11 @@ def _tell(f: BinaryIO, ctx: _Ctx) -> int:
 def _scan(f: BinaryIO, ctx: _Ctx) -> _Scanned:
     """Pass 1: check the structure of the whole file and hash it."""
     start = _tell(f, ctx)
-    r = _Reader(f, ctx)
-    header, block = _read_header_block(r)
-    for _kind, _index, length in _records(r, header.chunk_size):
-        r.skip(length, "inside its encrypted data")
-    digest, signature = _read_trailer(r)
+    r = Reader(f, ctx)
+    header, block = _read_header_block(r, ctx)
+    for _record in scan_chunks(r, header.chunk_size):
+        pass
+    digest, signature = read_trailer(r)
     return _Scanned(header, block, start, digest, signature)
 
 
@@ -404,16 +265,9 @@ def _check_signature(scanned: _Scanned, keys: Mapping[str, SitePublicKey], ctx: 
     """Find the sending site's registered key and verify the signature with it."""
     header = scanned.header
     site, stated = header.site_code, header.site_key_fingerprint
-    message = SIGNATURE_CONTEXT + scanned.digest
 
     def verifies(key: SitePublicKey) -> bool:
-        try:
-            Ed25519PublicKey.from_public_bytes(key.ed25519_public).verify(
-                scanned.signature, message
-            )
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return _FORMAT.verifies(key.ed25519_public, scanned.signature, scanned.digest)
 
     def bad_signature() -> NoReturn:
         ctx.fail(
@@ -482,22 +336,6 @@ def _check_recipient(header: TransferHeader, center: CenterPrivateKey, ctx: _Ctx
         )
 
 
-def _derive(
-    header_block: bytes, ephemeral_public: bytes, recipient_public: bytes, shared: bytes
-) -> tuple[AESGCM, bytes]:
-    okm = HKDF(
-        algorithm=SHA256(),
-        length=32 + NONCE_PREFIX_SIZE,
-        salt=hashlib.sha256(header_block).digest(),
-        info=KEY_INFO_PREFIX + ephemeral_public + recipient_public,
-    ).derive(shared)
-    return AESGCM(okm[:32]), okm[32:]
-
-
-def _nonce(prefix: bytes, index: int, final: bool) -> bytes:
-    return prefix + struct.pack(">IB", index, 1 if final else 0)
-
-
 def _with_file(source: Source, ctx: _Ctx, action: Callable[[BinaryIO], _T]) -> _T:
     """Run ``action(f)`` on the opened file (or on the given file object)."""
     if isinstance(source, str | os.PathLike):
@@ -518,7 +356,7 @@ def read_header(source: Source) -> TransferHeader:
     ctx = _Ctx(source)
 
     def action(f: BinaryIO) -> TransferHeader:
-        return _read_header_block(_Reader(f, ctx))[0]
+        return _read_header_block(Reader(f, ctx), ctx)[0]
 
     return _with_file(source, ctx, action)
 
@@ -570,7 +408,7 @@ def open_transfer(
 
     def first_pass(f: BinaryIO) -> _Scanned:
         start = _tell(f, ctx)
-        header, _ = _read_header_block(_Reader(f, ctx))
+        header, _ = _read_header_block(Reader(f, ctx), ctx)
         _check_recipient(header, center_private, ctx)
         try:
             f.seek(start)
@@ -581,17 +419,12 @@ def open_transfer(
     scanned = _with_file(source, ctx, first_pass)
     _check_signature(scanned, site_public_keys, ctx)
     header = scanned.header
-    try:
-        shared = center_private.x25519_private.exchange(
-            X25519PublicKey.from_public_bytes(header.ephemeral_public_key)
-        )
-    except ValueError:
-        _undecryptable(ctx)
-    aead, prefix = _derive(
+    cipher = _FORMAT.recipient_cipher(
         scanned.header_block,
         header.ephemeral_public_key,
+        center_private.x25519_private,
         center_private.public.x25519_public,
-        shared,
+        ctx,
     )
 
     def decrypt(f: BinaryIO) -> Iterator[bytes]:
@@ -599,18 +432,15 @@ def open_transfer(
             f.seek(scanned.start + len(scanned.header_block))
         except OSError as exc:
             ctx.unreadable(exc)
-        r = _Reader(f, ctx)
+        r = Reader(f, ctx)
         r.hash.update(scanned.header_block)
         r.offset = len(scanned.header_block)
-        for kind, index, length in _records(r, header.chunk_size):
+        for kind, index, length in records(r, header.chunk_size):
             ciphertext = r.exact(length, "inside its encrypted data")
-            try:
-                chunk = aead.decrypt(_nonce(prefix, index, kind == RECORD_FINAL), ciphertext, None)
-            except InvalidTag:
-                _undecryptable(ctx)
+            chunk = cipher.open(kind, index, ciphertext, ctx)
             if chunk:
                 yield chunk
-        if _read_trailer(r) != (scanned.digest, scanned.signature):
+        if read_trailer(r) != (scanned.digest, scanned.signature):
             ctx.altered("it changed while it was being read")
 
     def plaintext() -> Iterator[bytes]:
@@ -627,15 +457,6 @@ def open_transfer(
     return OpenedTransfer(header, plaintext())
 
 
-def _undecryptable(ctx: _Ctx) -> NoReturn:
-    ctx.fail(
-        TransferProblem.UNDECRYPTABLE,
-        f"{ctx.subject} is correctly signed by {ctx.sender} but cannot be "
-        "decrypted with this center's key. The sending program may be faulty: ask the site "
-        "to export the file again, and report the problem if it happens again.",
-    )
-
-
 def unseal_transfer(
     data: bytes,
     center_private: CenterPrivateKey,
@@ -644,10 +465,7 @@ def unseal_transfer(
     name: str | None = None,
 ) -> tuple[TransferHeader, bytes]:
     """Bytes-level :func:`open_transfer`: returns the header and the whole payload."""
-    stream = io.BytesIO(data)
-    if name is not None:
-        stream.name = name
-    header, chunks = open_transfer(stream, center_private, site_public_keys)
+    header, chunks = open_transfer(named_stream(data, name), center_private, site_public_keys)
     return header, b"".join(chunks)
 
 
@@ -667,21 +485,10 @@ def _make_header(
     ephemeral_public: bytes,
     rng: Rng,
 ) -> TransferHeader:
-    check_study_token(study_id, "study id")
-    check_study_token(study_version, "study version")
-    if type(sequence) is not int or not 1 <= sequence <= MAX_SEQUENCE:
-        raise InvalidExchangeParameter(
-            f"The sequence number must be a whole number from 1 to {MAX_SEQUENCE}."
-        )
-    if type(chunk_size) is not int or not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
-        raise InvalidExchangeParameter(
-            f"The chunk size must be from {MIN_CHUNK_SIZE} to {MAX_CHUNK_SIZE} bytes."
-        )
-    if package_id is None:
-        package_id = uuid.UUID(bytes=random_bytes(rng, 16), version=4)
+    check_header_parameters(study_id, study_version, sequence, chunk_size)
     return TransferHeader(
         site_code=site_key.site_code,
-        package_id=package_id,
+        package_id=new_uuid(package_id, rng),
         sequence=sequence,
         created=normalize_created(created),
         study_id=study_id,
@@ -716,8 +523,7 @@ def write_transfer(
     the randomness used for whatever is not given. Errors of ``out`` (OSError) propagate;
     use :func:`write_transfer_file` for a file on disk.
     """
-    if ephemeral_key is None:
-        ephemeral_key = X25519PrivateKey.from_private_bytes(random_bytes(rng, 32))
+    ephemeral_key = new_ephemeral_key(ephemeral_key, rng)
     ephemeral_public = ephemeral_key.public_key().public_bytes_raw()
     header = _make_header(
         site_key=site_key,
@@ -731,48 +537,22 @@ def write_transfer(
         ephemeral_public=ephemeral_public,
         rng=rng,
     )
+    block = _FORMAT.header_block(header.encode())
     try:
-        shared = ephemeral_key.exchange(X25519PublicKey.from_public_bytes(recipient.x25519_public))
+        cipher = _FORMAT.sender_cipher(block, ephemeral_key, recipient.x25519_public)
     except ValueError:
         raise InvalidExchangeParameter(
             "The coordinating center's public key is not usable; import its public key file again."
         ) from None
-    block = _header_block(header)
-    aead, prefix = _derive(block, ephemeral_public, recipient.x25519_public, shared)
-    digest = hashlib.sha512()
-
-    def emit(data: bytes) -> None:
-        digest.update(data)
-        out.write(data)
-
-    index = 0
-
-    def emit_chunk(plaintext: bytes, final: bool) -> None:
-        nonlocal index
-        if index >= MAX_CHUNKS:
-            raise InvalidExchangeParameter("The payload is too large for one transfer file.")
-        ciphertext = aead.encrypt(_nonce(prefix, index, final), plaintext, None)
-        kind = RECORD_FINAL if final else RECORD_CHUNK
-        emit(struct.pack(">BI", kind, len(ciphertext)))
-        emit(ciphertext)
-        index += 1
-
-    emit(block)
-    pending = bytearray()
-    for piece in payload_chunks:
-        view = memoryview(piece).cast("B")
-        pos = 0
-        while pos < len(view):
-            if len(pending) == chunk_size:
-                # More data follows, so the buffered full chunk is not the last one.
-                emit_chunk(bytes(pending), final=False)
-                pending.clear()
-            take = min(chunk_size - len(pending), len(view) - pos)
-            pending += view[pos : pos + take]
-            pos += take
-    emit_chunk(bytes(pending), final=True)
-    emit(bytes([RECORD_SIGNATURE]))
-    out.write(site_key.private_key.sign(SIGNATURE_CONTEXT + digest.digest()))
+    _FORMAT.write(
+        out,
+        block,
+        payload_chunks,
+        chunk_size=chunk_size,
+        cipher=cipher,
+        signer=site_key.private_key,
+        too_large="The payload is too large for one transfer file.",
+    )
     return header
 
 

@@ -1,9 +1,9 @@
 """The query file: data queries from the coordinating center to one site, by file.
 
 The center writes it with :func:`write_query_file`; the site reads it with
-:func:`open_query_file`. It follows the transfer file's container (``container.py``,
-whose record reader, chunk nonces and trailer reader it reuses) with the roles swapped:
-signed by the **center's** Ed25519 key, encrypted to the **site's** X25519 key (from its
+:func:`open_query_file`. It is the transfer file's container (the framing both share:
+header block, chunk records, nonces, signature, trailer, is ``framing.py``) with the roles
+swapped: signed by the **center's** Ed25519 key, encrypted to the **site's** X25519 key (from its
 version 2 site public key file). Layout (big-endian; ``docs/query-file.md`` is the
 byte-level specification, with test vectors)::
 
@@ -33,53 +33,34 @@ import hashlib
 import io
 import os
 import re
-import struct
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO, Final, NoReturn
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from rego_desktop.exchange import framing
 from rego_desktop.exchange._common import (
     JsonFormatError,
     PathLike,
     Rng,
     canonical_json,
-    check_study_token,
     format_timestamp,
     load_json_object,
     normalize_created,
     parse_timestamp,
-    random_bytes,
     write_file_atomically,
 )
 from rego_desktop.exchange.container import MAGIC as TRANSFER_MAGIC
-from rego_desktop.exchange.container import (
-    MAX_CHUNK_SIZE,
-    MAX_CHUNKS,
-    MAX_SEQUENCE,
-    MIN_CHUNK_SIZE,
-    RECORD_CHUNK,
-    RECORD_FINAL,
-    RECORD_SIGNATURE,
-    _Ctx,
-    _nonce,
-    _read_trailer,
-    _Reader,
-    _records,
-)
 from rego_desktop.exchange.errors import (
     ExchangeError,
     InvalidExchangeParameter,
-    TransferProblem,
 )
+from rego_desktop.exchange.framing import DEFAULT_CHUNK_SIZE as DEFAULT_CHUNK_SIZE
+from rego_desktop.exchange.framing import MAX_CHUNK_SIZE, MAX_CHUNKS, MAX_SEQUENCE, MIN_CHUNK_SIZE
+from rego_desktop.exchange.framing import MAX_HEADER_LENGTH as MAX_HEADER_LENGTH
 from rego_desktop.exchange.header_fields import HeaderFields
 from rego_desktop.exchange.keys import (
     CenterPrivateKey,
@@ -111,12 +92,11 @@ __all__ = [
 
 MAGIC: Final = b"\x89RGQ\r\n\x1a\n"
 FORMAT_VERSION: Final = 1
-MAX_HEADER_LENGTH: Final = 65536
-DEFAULT_CHUNK_SIZE: Final = 65536
 MAX_PLAINTEXT: Final = 64 * 1024 * 1024
 """A query file's content never comes near this (1,000 queries are about 1 MB)."""
 SIGNATURE_CONTEXT: Final = b"rego-query-v1 signature\x00"
 KEY_INFO_PREFIX: Final = b"rego-query-v1 payload key\x00"
+_FORMAT: Final = framing.FrameFormat(MAGIC, FORMAT_VERSION, SIGNATURE_CONTEXT, KEY_INFO_PREFIX)
 CONTENT_FORMAT: Final = "rego-center-queries"
 CONTENT_VERSION: Final = 1
 MAX_TEXT: Final = 4000
@@ -402,10 +382,6 @@ def parse_content(data: bytes, header: QueryFileHeader) -> QueryFileContent:
 # --------------------------------------------------------------------------- header
 
 
-class _BadHeader(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
 class QueryFileHeader:
     """The plaintext header (nothing clinical): who made it, for whom, which number."""
@@ -424,17 +400,9 @@ class QueryFileHeader:
 
     def to_json_object(self) -> dict[str, Any]:
         return {
+            **framing.common_header_json(self),
             "center_fingerprint": self.center_fingerprint,
-            "chunk_size": self.chunk_size,
-            "created": format_timestamp(self.created),
-            "ephemeral_public_key": self.ephemeral_public_key.hex(),
             "file_id": str(self.file_id),
-            "format_version": self.format_version,
-            "sequence": self.sequence,
-            "site_code": self.site_code,
-            "site_key_fingerprint": self.site_key_fingerprint,
-            "study_id": self.study_id,
-            "study_version": self.study_version,
         }
 
     def encode(self) -> bytes:
@@ -442,7 +410,7 @@ class QueryFileHeader:
 
 
 def _parse_header(raw: bytes) -> QueryFileHeader:
-    fields = HeaderFields(raw, _HEADER_FIELDS, _BadHeader)
+    fields = HeaderFields(raw, _HEADER_FIELDS, framing.BadHeader)
     integer, fingerprint = fields.integer, fields.fingerprint
     site_code, study_id, study_version = fields.site_and_study()
     file_id = fields.uuid("file_id", "file id")
@@ -460,14 +428,8 @@ def _parse_header(raw: bytes) -> QueryFileHeader:
         ephemeral_public_key=fields.ephemeral_key(),
         format_version=integer("format_version", FORMAT_VERSION, FORMAT_VERSION),
     )
-    if header.encode() != raw:
-        raise _BadHeader("the header is not in canonical form")
+    framing.check_canonical(header.encode(), raw)
     return header
-
-
-def _header_block(header: QueryFileHeader) -> bytes:
-    raw = header.encode()
-    return MAGIC + struct.pack(">HI", FORMAT_VERSION, len(raw)) + raw
 
 
 # --------------------------------------------------------------------------- reading
@@ -515,75 +477,58 @@ def chinese(reason: QueryFileProblem) -> str:
     return _ZH[reason]
 
 
-class _QueryCtx(_Ctx):
-    """The transfer container's reading context, naming a query file and its sender."""
+class _QueryCtx(framing.FrameContext):
+    """Names a query file in messages and builds its errors (with their Chinese text)."""
 
     def __init__(self, source: object) -> None:
-        super().__init__(source)
-        self.object = f"the query file {self.path}" if self.path else "the query file"
-        self.subject = self.object[0].upper() + self.object[1:]
+        super().__init__(source, "the query file")
 
     @property
     def sender(self) -> str:
         return "the coordinating center"
 
-    def fail(self, reason: TransferProblem | QueryFileProblem, message: str) -> NoReturn:
-        try:
-            problem = QueryFileProblem(reason.value)
-        except ValueError:  # a transfer-only reason (never met on this path)
-            problem = QueryFileProblem.ALTERED
-        raise QueryFileError(message, problem, self.path, zh=_ZH[problem])
+    def error(self, problem: framing.FrameProblem, message: str) -> QueryFileError:
+        reason = QueryFileProblem(problem.value)
+        return QueryFileError(message, reason, self.path, zh=_ZH[reason])
 
     def refuse(self, reason: QueryFileProblem, message: str) -> NoReturn:
-        self.fail(reason, message)
+        raise QueryFileError(message, reason, self.path, zh=_ZH[reason])
 
-
-def _read_header_block(r: _Reader, ctx: _QueryCtx) -> tuple[QueryFileHeader, bytes]:
-    magic = r.some(len(MAGIC))
-    if not magic:
-        ctx.refuse(
+    def empty(self) -> NoReturn:
+        self.refuse(
             QueryFileProblem.TRUNCATED,
-            f"{ctx.subject} is empty (0 bytes). The copy probably failed; copy it again or "
+            f"{self.subject} is empty (0 bytes). The copy probably failed; copy it again or "
             "ask the coordinating center to send it again.",
         )
-    if magic == TRANSFER_MAGIC:
-        ctx.refuse(
+
+    def wrong_magic(self, magic: bytes) -> NoReturn:
+        name = f"The file {self.path}" if self.path else "This file"
+        if magic == TRANSFER_MAGIC:
+            self.refuse(
+                QueryFileProblem.NOT_A_QUERY_FILE,
+                f"{name} is a transfer file (data a site sends to the coordinating center), "
+                "not a query file. Choose the query file (.rgq) the center sent to this site.",
+            )
+        self.refuse(
             QueryFileProblem.NOT_A_QUERY_FILE,
-            f"{f'The file {ctx.path}' if ctx.path else 'This file'} is a transfer file (data "
-            "a site sends to the coordinating center), not a query file. Choose the query file "
+            f"{name} is not a query file of the coordinating center. Choose the query file "
             "(.rgq) the center sent to this site.",
         )
-    if magic != MAGIC:
-        if len(magic) < len(MAGIC) and MAGIC.startswith(magic):
-            ctx.truncated("within its first bytes")
-        if magic[:4] == MAGIC[:4]:
-            ctx.altered(
-                "its first bytes were changed, for example by a transfer in text mode that "
-                "converted line endings; send it as a binary attachment"
-            )
-        ctx.refuse(
-            QueryFileProblem.NOT_A_QUERY_FILE,
-            f"{f'The file {ctx.path}' if ctx.path else 'This file'} is not a query file of "
-            "the coordinating center. Choose the query file (.rgq) the center sent to this site.",
-        )
-    version_bytes = r.exact(2, "within its first bytes")
-    (version,) = struct.unpack(">H", version_bytes)
-    if version != FORMAT_VERSION:
-        ctx.refuse(
+
+    def unknown_version(self, version: int) -> NoReturn:
+        self.refuse(
             QueryFileProblem.UNKNOWN_VERSION,
-            f"{ctx.subject} uses query file format version {version}, which this version of "
+            f"{self.subject} uses query file format version {version}, which this version of "
             f"rego-desktop cannot read (it reads version {FORMAT_VERSION}). Update rego-desktop.",
         )
-    length_bytes = r.exact(4, "within its first bytes")
-    (length,) = struct.unpack(">I", length_bytes)
-    if not 2 <= length <= MAX_HEADER_LENGTH:
-        ctx.altered("its header length is impossible")
-    raw = r.exact(length, "inside its header")
-    try:
-        header = _parse_header(raw)
-    except _BadHeader as exc:
-        ctx.altered(str(exc))
-    return header, magic + version_bytes + length_bytes + raw
+
+    def undecryptable(self) -> NoReturn:
+        self.refuse(
+            QueryFileProblem.UNDECRYPTABLE,
+            f"{self.subject} is correctly signed by the coordinating center but cannot be "
+            "decrypted with this site's key. Ask the center to export it again with this "
+            "site's current public key file.",
+        )
 
 
 def _with_file(source: PathLike | BinaryIO, ctx: _QueryCtx) -> bytes:
@@ -608,7 +553,8 @@ def _with_file(source: PathLike | BinaryIO, ctx: _QueryCtx) -> bytes:
 def read_query_header(source: PathLike | BinaryIO) -> QueryFileHeader:
     """The header only, not yet authenticated (to show which site and number a file is)."""
     ctx = _QueryCtx(source)
-    return _read_header_block(_Reader(io.BytesIO(_with_file(source, ctx)), ctx), ctx)[0]
+    r = framing.Reader(io.BytesIO(_with_file(source, ctx)), ctx)
+    return _FORMAT.read_header_block(r, _parse_header)[0]
 
 
 @dataclass(frozen=True)
@@ -616,18 +562,6 @@ class OpenedQueryFile:
     header: QueryFileHeader
     content: QueryFileContent
     file_sha256: str
-
-
-def _derive(
-    header_block: bytes, ephemeral_public: bytes, recipient_public: bytes, shared: bytes
-) -> tuple[AESGCM, bytes]:
-    okm = HKDF(
-        algorithm=SHA256(),
-        length=32 + 7,
-        salt=hashlib.sha256(header_block).digest(),
-        info=KEY_INFO_PREFIX + ephemeral_public + recipient_public,
-    ).derive(shared)
-    return AESGCM(okm[:32]), okm[32:]
 
 
 def open_query_file(
@@ -647,8 +581,8 @@ def open_query_file(
     """
     ctx = _QueryCtx(source)
     data = _with_file(source, ctx)
-    r = _Reader(io.BytesIO(data), ctx)
-    header, block = _read_header_block(r, ctx)
+    r = framing.Reader(io.BytesIO(data), ctx)
+    header, block = _FORMAT.read_header_block(r, _parse_header)
     site = site_key.site_code
     if header.site_code != site:
         ctx.refuse(
@@ -680,16 +614,9 @@ def open_query_file(
             f"{ctx.subject} is for study {header.study_id} {header.study_version}, but this "
             f"database holds study {study_id} {study_version}. Nothing was imported.",
         )
-    records: list[tuple[int, int, int, int]] = []
-    for kind, index, length in _records(r, header.chunk_size):
-        records.append((kind, index, r.offset, length))
-        r.skip(length, "inside its encrypted data")
-    digest, signature = _read_trailer(r)
-    try:
-        Ed25519PublicKey.from_public_bytes(center.ed25519_public).verify(
-            signature, SIGNATURE_CONTEXT + digest
-        )
-    except (InvalidSignature, ValueError):
+    records = list(framing.scan_chunks(r, header.chunk_size))
+    digest, signature = framing.read_trailer(r)
+    if not _FORMAT.verifies(center.ed25519_public, signature, digest):
         ctx.refuse(
             QueryFileProblem.BAD_SIGNATURE,
             f"{ctx.subject} does not carry a valid signature of the coordinating center: it was "
@@ -697,22 +624,18 @@ def open_query_file(
             "center to send it again.",
         )
     private = site_key.x25519_private()
-    try:
-        shared = private.exchange(X25519PublicKey.from_public_bytes(header.ephemeral_public_key))
-    except ValueError:
-        _undecryptable(ctx)
-    aead, prefix = _derive(
-        block, header.ephemeral_public_key, private.public_key().public_bytes_raw(), shared
+    cipher = _FORMAT.recipient_cipher(
+        block,
+        header.ephemeral_public_key,
+        private,
+        private.public_key().public_bytes_raw(),
+        ctx,
     )
     parts: list[bytes] = []
     total = 0
-    for kind, index, offset, length in records:
-        try:
-            chunk = aead.decrypt(
-                _nonce(prefix, index, kind == RECORD_FINAL), data[offset : offset + length], None
-            )
-        except InvalidTag:
-            _undecryptable(ctx)
+    for record in records:
+        ciphertext = data[record.offset : record.offset + record.length]
+        chunk = cipher.open(record.kind, record.number, ciphertext, ctx)
         total += len(chunk)
         if total > MAX_PLAINTEXT:
             _malformed(ctx, "it is far too large")
@@ -722,15 +645,6 @@ def open_query_file(
     except QueryContentError as exc:
         _malformed(ctx, str(exc))
     return OpenedQueryFile(header, content, hashlib.sha256(data).hexdigest())
-
-
-def _undecryptable(ctx: _QueryCtx) -> NoReturn:
-    ctx.refuse(
-        QueryFileProblem.UNDECRYPTABLE,
-        f"{ctx.subject} is correctly signed by the coordinating center but cannot be decrypted "
-        "with this site's key. Ask the center to export it again with this site's current "
-        "public key file.",
-    )
 
 
 def _malformed(ctx: _QueryCtx, detail: str) -> NoReturn:
@@ -746,10 +660,7 @@ def unseal_query_file(
     data: bytes, center: CenterPublicKey, site_key: SiteSigningKey, *, name: str | None = None
 ) -> OpenedQueryFile:
     """Bytes-level :func:`open_query_file`."""
-    stream = io.BytesIO(data)
-    if name is not None:
-        stream.name = name
-    return open_query_file(stream, center, site_key)
+    return open_query_file(framing.named_stream(data, name), center, site_key)
 
 
 # --------------------------------------------------------------------------- writing
@@ -782,20 +693,9 @@ def write_query_file(
             "public key file (rego-desktop site-key) and register it "
             "(rego-center replace-site-key)."
         )
-    check_study_token(study_id, "study id")
-    check_study_token(study_version, "study version")
-    if type(sequence) is not int or not 1 <= sequence <= MAX_SEQUENCE:
-        raise InvalidExchangeParameter(
-            f"The sequence number must be a whole number from 1 to {MAX_SEQUENCE}."
-        )
-    if type(chunk_size) is not int or not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
-        raise InvalidExchangeParameter(
-            f"The chunk size must be from {MIN_CHUNK_SIZE} to {MAX_CHUNK_SIZE} bytes."
-        )
-    if file_id is None:
-        file_id = uuid.UUID(bytes=random_bytes(rng, 16), version=4)
-    if ephemeral_key is None:
-        ephemeral_key = X25519PrivateKey.from_private_bytes(random_bytes(rng, 32))
+    framing.check_header_parameters(study_id, study_version, sequence, chunk_size)
+    file_id = framing.new_uuid(file_id, rng)
+    ephemeral_key = framing.new_ephemeral_key(ephemeral_key, rng)
     ephemeral_public = ephemeral_key.public_key().public_bytes_raw()
     header = QueryFileHeader(
         center_fingerprint=center.fingerprint,
@@ -815,26 +715,19 @@ def write_query_file(
     except QueryContentError as exc:
         raise InvalidExchangeParameter(f"The queries cannot be written: {exc}.") from None
     plaintext = parsed.encode()
-    shared = ephemeral_key.exchange(X25519PublicKey.from_public_bytes(site.x25519_public))
-    block = _header_block(header)
-    aead, prefix = _derive(block, ephemeral_public, site.x25519_public, shared)
-    digest = hashlib.sha512()
-
-    def emit(data: bytes) -> None:
-        digest.update(data)
-        out.write(data)
-
-    emit(block)
-    pieces = [plaintext[i : i + chunk_size] for i in range(0, len(plaintext), chunk_size)] or [b""]
-    if len(pieces) > MAX_CHUNKS:
-        raise InvalidExchangeParameter("Too many queries for one query file.")
-    for index, piece in enumerate(pieces):
-        final = index == len(pieces) - 1
-        ciphertext = aead.encrypt(_nonce(prefix, index, final), piece, None)
-        emit(struct.pack(">BI", RECORD_FINAL if final else RECORD_CHUNK, len(ciphertext)))
-        emit(ciphertext)
-    emit(bytes([RECORD_SIGNATURE]))
-    out.write(center.ed25519_private.sign(SIGNATURE_CONTEXT + digest.digest()))
+    too_large = "Too many queries for one query file."
+    if max(1, -(-len(plaintext) // chunk_size)) > MAX_CHUNKS:
+        raise InvalidExchangeParameter(too_large)
+    block = _FORMAT.header_block(header.encode())
+    _FORMAT.write(
+        out,
+        block,
+        [plaintext],
+        chunk_size=chunk_size,
+        cipher=_FORMAT.sender_cipher(block, ephemeral_key, site.x25519_public),
+        signer=center.ed25519_private,
+        too_large=too_large,
+    )
     return header
 
 

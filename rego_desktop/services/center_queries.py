@@ -46,7 +46,14 @@ from rego_desktop.exchange.site_keys import stored_site_key
 from rego_desktop.models import Patient, Query, new_uid, utcnow
 from rego_desktop.models.queries import CenterQueryImport
 from rego_desktop.services.casebooks import load_casebook
-from rego_desktop.services.queries import QueryRow, QueryService, _Rows
+from rego_desktop.services.queries import (
+    _STATUS,
+    QueryRow,
+    QueryService,
+    _Rows,
+    audit_query,
+    find_query,
+)
 from rego_desktop.store.study import OpenStudy
 from rego_desktop.study.values import FieldProblem, parse_text
 
@@ -61,7 +68,6 @@ __all__ = [
 CENTER: Final = "center"
 CENTER_RULE: Final = "center.manual"
 POSITION_BASE: Final = 1_000_000  # center queries after the site's own on a patient
-_STATUS: Final = {"open": "open", "answered": "answered", "closed": "closed"}
 
 
 @dataclass
@@ -307,36 +313,6 @@ def import_query_file(study: OpenStudy, path: Path, center: CenterPublicKey) -> 
     return result
 
 
-def _audit(
-    study: OpenStudy,
-    session: Session,
-    action: str,
-    subject: str,
-    q: Query,
-    *,
-    reason: str | None = None,
-    **details: Any,
-) -> None:
-    trail.append(
-        session,
-        study.keyring,
-        study.user,
-        action,
-        subject_code=subject,
-        form_id=q.form_id or None,
-        item_uid=q.item_uid or None,
-        reason=reason,
-        details={
-            "query": q.uid,
-            "center_query": q.center_id,
-            "field": q.field_id,
-            "status": q.status,
-            "origin": CENTER,
-            **details,
-        },
-    )
-
-
 def _add(
     study: OpenStudy,
     session: Session,
@@ -382,12 +358,13 @@ def _add(
     rows.write(patient.uid, q, payload)
     session.add(q)
     session.flush()
-    _audit(
+    audit_query(
         study,
         session,
         "query.open",
         patient.subject_code,
         q,
+        style="center",
         message=item.text,
         center_revision=item.revision,
         raised_by=item.history[0].by,
@@ -408,39 +385,30 @@ def _update(
     payload["center"] = _center_part(item)
     payload["message"] = item.text
     payload["message_zh"] = item.text_zh or item.text
-    before = q.status
-    change = "updated"
-    if item.status == "closed" and before != "closed":
-        q.status = "closed"
+    status, change = q.status, "updated"
+    audit: tuple[str, str] | None = None  # the action, and its reason when the center gave none
+    if item.status == "closed" and status != "closed":
+        status = change = "closed"
         note = _last_text(item, "closed")
         payload.update(closed_by=CENTER, note=note, closed_at=now.isoformat())
-        change = "closed"
-    elif item.status == "open" and before != "open":
-        q.status = "open"
+        audit = ("query.close", "closed by the coordinating center")
+    elif item.status == "open" and status != "open":
+        status, change = "open", "reopened"
         note = _last_text(item, "reopened")
         payload.update(closed_by=None, note=note, reopened_by=CENTER)
-        change = "reopened"
+        audit = ("query.reopen", "re-opened by the coordinating center")
     q.center_revision = item.revision
-    q.updated_at = now
-    rows.write(patient.uid, q, payload)
-    if change == "closed":
-        _audit(
+    rows.save(patient.uid, q, payload, status, now)
+    if audit is not None:
+        action, default_reason = audit
+        audit_query(
             study,
             session,
-            "query.close",
+            action,
             patient.subject_code,
             q,
-            reason=payload.get("note") or "closed by the coordinating center",
-            center_revision=item.revision,
-        )
-    elif change == "reopened":
-        _audit(
-            study,
-            session,
-            "query.reopen",
-            patient.subject_code,
-            q,
-            reason=payload.get("note") or "re-opened by the coordinating center",
+            reason=payload.get("note") or default_reason,
+            style="center",
             center_revision=item.revision,
         )
     return change
@@ -470,14 +438,7 @@ def correct_from_query(
     rows = _Rows(study)
     with PatientService(study).editing() as editor:
         session = editor.session
-        found = session.execute(
-            select(Query, Patient)
-            .join(Patient, Patient.id == Query.patient_id)
-            .where(Query.uid == query_uid)
-        ).first()
-        if found is None:
-            raise NotFound(f"There is no query {query_uid}.", zh=f"没有质疑 {query_uid}。")
-        q, patient = found
+        q, patient = find_query(session, query_uid)
         if q.origin != CENTER or not q.form_id or q.field_id is None:
             raise ValidationError(
                 "Only a query of the coordinating center about one field can be answered by "
@@ -526,22 +487,15 @@ def correct_from_query(
             at=now.replace(microsecond=0),
         )
         payload["corrections"] = [*payload.get("corrections", []), correction.to_json_object()]
-        payload["events"] = int(payload.get("events", 0)) + 1
-        payload.update(
-            answer=f"Data corrected: {why}",
-            answered_by=study.user.username,
-            answered_at=now.isoformat(),
-        )
-        q.status = "answered"
-        q.updated_at = now
-        rows.write(patient.uid, q, payload)
-        _audit(
+        rows.answered(patient.uid, q, payload, f"Data corrected: {why}", now)
+        audit_query(
             study,
             session,
             "query.answer",
             patient.subject_code,
             q,
             reason=why,
+            style="center",
             correction={"field": q.field_id, "old": _text(old), "new": _text(value)},
         )
     return QueryService(study).get(query_uid)

@@ -203,6 +203,34 @@ class _Rows:
             plain, query_aad(self.db_uid, patient_uid, q)
         )
 
+    def save(
+        self,
+        patient_uid: str,
+        q: Query,
+        payload: Mapping[str, Any],
+        status: str,
+        now: dt.datetime,
+    ) -> None:
+        """Write ``payload`` with the query in ``status`` (changed now)."""
+        q.status = status
+        q.updated_at = now
+        self.write(patient_uid, q, payload)
+
+    def answered(
+        self, patient_uid: str, q: Query, payload: dict[str, Any], answer: str, now: dt.datetime
+    ) -> None:
+        """The query answered by the user, with ``answer``: a text, or the data corrected.
+
+        A center query counts its answers, so the center applies each answer once."""
+        payload.update(
+            answer=answer,
+            answered_by=self.study.user.username,
+            answered_at=now.isoformat(),
+        )
+        if q.origin == "center":
+            payload["events"] = int(payload.get("events", 0)) + 1
+        self.save(patient_uid, q, payload, "answered", now)
+
     def row(self, subject: str, patient_uid: str, q: Query) -> QueryRow:
         return self.row_and_position(subject, patient_uid, q)[0]
 
@@ -240,7 +268,10 @@ class _Rows:
         return row, int(p.get("position", 0))
 
 
-def _audit(
+AuditStyle = Literal["site", "center"]
+
+
+def audit_query(
     study: OpenStudy,
     session: Session,
     action: str,
@@ -248,26 +279,52 @@ def _audit(
     q: Query,
     *,
     reason: str | None = None,
+    style: AuditStyle = "site",
     **details: Any,
 ) -> None:
+    """The audit entry of a change of query ``q`` (in the caller's transaction).
+
+    Two kinds of entry, kept as they have always been written (the trail is read back,
+    compared and sent as it stands):
+
+    - ``site``, by this service (for any query, one of the center's included): the form
+      id as stored, the query's rule and severity;
+    - ``center``, by the import of the center's query files and the correction of the
+      field a center query is about (:mod:`rego_desktop.services.center_queries`): no
+      form id for a query about the whole patient, the center's query id and the origin.
+    """
+    which: dict[str, Any]
+    if style == "center":
+        form_id, which = q.form_id or None, {"center_query": q.center_id}
+    else:
+        form_id, which = q.form_id, {"rule": q.rule, "severity": q.severity}
+    head = {"query": q.uid, **which, "field": q.field_id, "status": q.status}
+    if style == "center":
+        head["origin"] = "center"
     trail.append(
         session,
         study.keyring,
         study.user,
         action,
         subject_code=subject,
-        form_id=q.form_id,
+        form_id=form_id,
         item_uid=q.item_uid or None,
         reason=reason,
-        details={
-            "query": q.uid,
-            "rule": q.rule,
-            "severity": q.severity,
-            "field": q.field_id,
-            "status": q.status,
-            **details,
-        },
+        details={**head, **details},
     )
+
+
+def find_query(session: Session, query_uid: str) -> tuple[Query, Patient]:
+    """The query ``query_uid`` and its patient; NotFound when there is no such query."""
+    found = session.execute(
+        select(Query, Patient)
+        .join(Patient, Patient.id == Query.patient_id)
+        .where(Query.uid == query_uid)
+    ).first()
+    if found is None:
+        raise NotFound(f"There is no query {query_uid}.", zh=f"没有质疑 {query_uid}。")
+    q, patient = found
+    return q, patient
 
 
 def sync_casebook(
@@ -307,10 +364,8 @@ def sync_casebook(
                     closed_by=BY_CHECKS,
                     closed_at=now.isoformat(),
                 )
-                q.status = "closed"
-                q.updated_at = now
-                rows.write(patient.uid, q, payload)
-                _audit(
+                rows.save(patient.uid, q, payload, "closed", now)
+                audit_query(
                     study,
                     session,
                     "query.close",
@@ -337,10 +392,8 @@ def sync_casebook(
             payload.update(fresh, present=True)
             for key in ("resolution", "note", "closed_by", "closed_at", "answer", "answered_by"):
                 payload[key] = None
-            q.status = "open"
-            q.updated_at = now
-            rows.write(patient.uid, q, payload)
-            _audit(
+            rows.save(patient.uid, q, payload, "open", now)
+            audit_query(
                 study,
                 session,
                 "query.reopen",
@@ -377,7 +430,7 @@ def sync_casebook(
         payload = {**_finding_payload(book, finding, position), "present": True}
         rows.write(patient.uid, q, payload)
         session.add(q)
-        _audit(
+        audit_query(
             study,
             session,
             "query.open",
@@ -481,7 +534,7 @@ class QueryService:
     def get(self, query_uid: str) -> QueryRow:
         self.study.user.require(Permission.VIEW_DATA)
         with self.study.reading() as session:
-            q, patient = self._query(session, query_uid)
+            q, patient = find_query(session, query_uid)
             return self._rows.row(patient.subject_code, patient.uid, q)
 
     def counts(self, subject: str | None = None) -> dict[str, int]:
@@ -493,7 +546,7 @@ class QueryService:
         """Every audit entry of one query, oldest first."""
         self.study.user.require(Permission.VIEW_AUDIT)
         with self.study.reading() as session:
-            _, patient = self._query(session, query_uid)
+            _, patient = find_query(session, query_uid)
             records = trail.read(
                 session, self.study.keyring, self.study.info.db_uid, patient.subject_code
             )
@@ -511,25 +564,15 @@ class QueryService:
                 zh="请填写该发现的原因；该原因将记入稽查轨迹。",
             )
         with self.study.transaction() as session:
-            q, patient = self._query(session, query_uid)
+            q, patient = find_query(session, query_uid)
             if q.status == "closed":
                 raise ValidationError(
                     "This query is closed; a reviewer can re-open it.",
                     zh="该质疑已关闭；审核人员可以重新开启。",
                 )
             payload = self._rows.read(patient.uid, q)
-            payload.update(
-                answer=text,
-                answered_by=self.study.user.username,
-                answered_at=utcnow().isoformat(),
-            )
-            if q.origin == "center":  # counted, so the center applies each answer once
-                payload["events"] = int(payload.get("events", 0)) + 1
-            q.status = "answered"
-            q.updated_at = utcnow()
-            self._rows.write(patient.uid, q, payload)
-            _audit(self.study, session, "query.answer", patient.subject_code, q, reason=text)
-            return self._rows.row(patient.subject_code, patient.uid, q)
+            self._rows.answered(patient.uid, q, payload, text, utcnow())
+            return self._audited(session, patient, q, "query.answer", text)
 
     def close(self, query_uid: str, note: str = "") -> QueryRow:
         """A reviewer (investigator or monitor) accepts the answer and closes the query."""
@@ -537,11 +580,9 @@ class QueryService:
         self.study.user.require(Permission.CLOSE_QUERIES)
         text = note.strip()
         with self.study.transaction() as session:
-            q, patient = self._query(session, query_uid)
-            self._not_center(q)
-            if q.status == "closed":
-                raise ValidationError("This query is already closed.", zh="该质疑已关闭。")
-            payload = self._rows.read(patient.uid, q)
+            q, patient, payload = self._reviewed(
+                session, query_uid, "closed", "This query is already closed.", "该质疑已关闭。"
+            )
             if q.rule in HARD_RULES and payload.get("present", True):
                 raise ValidationError(
                     "This finding is impossible data and cannot be accepted; once the data "
@@ -553,17 +594,15 @@ class QueryService:
                     "This query has no answer yet; give a note saying why it is closed.",
                     zh="该质疑尚未回复；请填写关闭原因的说明。",
                 )
+            now = utcnow()
             payload.update(
                 note=text or None,
                 closed_by=self.study.user.username,
-                closed_at=utcnow().isoformat(),
+                closed_at=now.isoformat(),
                 resolution="accepted",
             )
-            q.status = "closed"
-            q.updated_at = utcnow()
-            self._rows.write(patient.uid, q, payload)
-            _audit(self.study, session, "query.close", patient.subject_code, q, reason=text or None)
-            return self._rows.row(patient.subject_code, patient.uid, q)
+            self._rows.save(patient.uid, q, payload, "closed", now)
+            return self._audited(session, patient, q, "query.close", text or None)
 
     def reopen(self, query_uid: str, note: str) -> QueryRow:
         """A reviewer does not accept the answer (or the closing): open again."""
@@ -576,11 +615,9 @@ class QueryService:
                 zh="请说明重新开启质疑的原因；该原因将记入稽查轨迹。",
             )
         with self.study.transaction() as session:
-            q, patient = self._query(session, query_uid)
-            self._not_center(q)
-            if q.status == "open":
-                raise ValidationError("This query is already open.", zh="该质疑已处于开启状态。")
-            payload = self._rows.read(patient.uid, q)
+            q, patient, payload = self._reviewed(
+                session, query_uid, "open", "This query is already open.", "该质疑已处于开启状态。"
+            )
             if not payload.get("present", True):
                 raise ValidationError(
                     "The data no longer show this finding; there is nothing to re-open.",
@@ -593,13 +630,28 @@ class QueryService:
                 closed_by=None,
                 closed_at=None,
             )
-            q.status = "open"
-            q.updated_at = utcnow()
-            self._rows.write(patient.uid, q, payload)
-            _audit(self.study, session, "query.reopen", patient.subject_code, q, reason=text)
-            return self._rows.row(patient.subject_code, patient.uid, q)
+            self._rows.save(patient.uid, q, payload, "open", utcnow())
+            return self._audited(session, patient, q, "query.reopen", text)
 
     # ------------------------------------------------------------ helpers
+
+    def _reviewed(
+        self, session: Session, query_uid: str, already: QueryStatus, message: str, zh: str
+    ) -> tuple[Query, Patient, dict[str, Any]]:
+        """A site query a reviewer closes or re-opens, with its payload; refused (with
+        ``message``) when it is ``already`` in the status asked for."""
+        q, patient = find_query(session, query_uid)
+        self._not_center(q)
+        if q.status == already:
+            raise ValidationError(message, zh=zh)
+        return q, patient, self._rows.read(patient.uid, q)
+
+    def _audited(
+        self, session: Session, patient: Patient, q: Query, action: str, reason: str | None
+    ) -> QueryRow:
+        """Audit the change of ``q`` the user made; the query as it is now."""
+        audit_query(self.study, session, action, patient.subject_code, q, reason=reason)
+        return self._rows.row(patient.subject_code, patient.uid, q)
 
     def _refuse_center(self, query_uid: str) -> None:
         """Say first that a center query is closed by the center (whoever asks)."""
@@ -625,14 +677,3 @@ class QueryService:
                 zh=f"本研究中没有受试者 {subject_code}。",
             )
         return patient
-
-    def _query(self, session: Session, query_uid: str) -> tuple[Query, Patient]:
-        found = session.execute(
-            select(Query, Patient)
-            .join(Patient, Patient.id == Query.patient_id)
-            .where(Query.uid == query_uid)
-        ).first()
-        if found is None:
-            raise NotFound(f"There is no query {query_uid}.", zh=f"没有质疑 {query_uid}。")
-        q, patient = found
-        return q, patient
