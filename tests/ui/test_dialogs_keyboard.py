@@ -281,8 +281,11 @@ def written_action_codes() -> set[str]:
     codes: set[str] = set()
     for path in (ROOT / "rego_desktop").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        for call in re.finditer(r"(?:trail\.append|_audit)\((.{0,300}?)\)", text, re.S):
-            codes.update(re.findall(r'"([a-z_]+(?:\.[a-z_]+)?)"', call.group(1))[:1])
+        calls = r"(?<!def )\b(?:trail\.append|_audit|audit_query|_audited)\((.{0,300}?)\)"
+        for call in re.finditer(calls, text, re.S):
+            # the action: the first string given as a positional argument
+            positional = r'(?:^|,)\s*"([a-z_]+(?:\.[a-z_]+)?)"'
+            codes.update(re.findall(positional, call.group(1))[:1])
         codes.update(re.findall(r'\baction = "([a-z_]+\.[a-z_]+)"', text))
     return {c for c in codes if c not in {"rego_desktop"}}
 
