@@ -69,10 +69,6 @@ def _book(patient_row: CenterPatient, patient: DeidentifiedPatient) -> Casebook:
     )
 
 
-def _compute(patient_row: CenterPatient, patient: DeidentifiedPatient) -> AnalysisRow:
-    return analysis_row(_book(patient_row, patient))
-
-
 def _stored_values(patient: CenterPatient, row: AnalysisRow) -> dict[str, Any]:
     return {
         "patient_id": patient.id,

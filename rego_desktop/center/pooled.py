@@ -16,9 +16,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
@@ -90,51 +89,36 @@ def _age(text: str | None) -> int | str | None:
     return int(text)
 
 
-def _patient_rows(session: Session, site: str | None) -> list[CenterPatient]:
+def patient_rows(session: Session, site: str | None = None) -> list[CenterPatient]:
+    """The merged patients' rows (or one site's), by subject code."""
     query = select(CenterPatient).order_by(CenterPatient.subject_code)
     if site is not None:
         query = query.where(CenterPatient.site_code == site)
     return list(session.scalars(query))
 
 
-def _entries_by_patient(
-    session: Session, site: str | None
-) -> dict[int, dict[str, list[tuple[str, dict[str, Any]]]]]:
-    query = select(
-        CenterEntry.patient_id, CenterEntry.form_id, CenterEntry.entry_id, CenterEntry.values_json
-    ).order_by(CenterEntry.patient_id, CenterEntry.form_id, CenterEntry.entry_id)
-    if site is not None:
-        query = query.join(CenterPatient, CenterPatient.id == CenterEntry.patient_id).where(
-            CenterPatient.site_code == site
-        )
-    result: dict[int, dict[str, list[tuple[str, dict[str, Any]]]]] = defaultdict(
-        lambda: defaultdict(list)
+_CHUNK: Final = 500
+
+
+def _deidentified(row: CenterPatient, forms: Mapping[str, list[Any]]) -> DeidentifiedPatient:
+    return DeidentifiedPatient(
+        subject_code=row.subject_code,
+        signed=row.signed,
+        first_dose_known=row.first_dose_known,
+        age_at_first_dose=_age(row.age),
+        forms={form_id: tuple(items) for form_id, items in forms.items()},
     )
-    for patient_id, form_id, entry_id, text in session.execute(query):
-        result[patient_id][form_id].append((entry_id, json.loads(text)))
-    return result
 
 
 def pooled_patients(db: CenterDatabase, *, site: str | None = None) -> list[DeidentifiedPatient]:
     """The merged data as the sites sent it, ordered by subject code."""
-    with db.reading() as session:
-        rows = _patient_rows(session, site)
-        entries = _entries_by_patient(session, site)
     out = []
-    for row in rows:
-        forms = {
-            form_id: tuple(DeidentifiedEntry(entry_id, values) for entry_id, values in items)
-            for form_id, items in sorted(entries.get(row.id, {}).items())
-        }
-        out.append(
-            DeidentifiedPatient(
-                subject_code=row.subject_code,
-                signed=row.signed,
-                first_dose_known=row.first_dose_known,
-                age_at_first_dose=_age(row.age),
-                forms=forms,
-            )
-        )
+    with db.reading() as session:
+        rows = patient_rows(session, site)
+        for start in range(0, len(rows), _CHUNK):
+            part = rows[start : start + _CHUNK]
+            entries = entries_of(session, [r.id for r in part])
+            out += [_deidentified(row, entries.get(row.id, {})) for row in part]
     return out
 
 
@@ -262,31 +246,20 @@ def load_pooled(
         key = (row.study_id, row.study_version)
         if key not in policies:
             policies[key] = export_policy(_definition(*key))
-        patient = DeidentifiedPatient(
-            subject_code=row.subject_code,
-            signed=row.signed,
-            first_dose_known=row.first_dose_known,
-            age_at_first_dose=_age(row.age),
-            forms={form_id: tuple(items) for form_id, items in entries.get(row.id, {}).items()},
-        )
+        patient = _deidentified(row, entries.get(row.id, {}))
         out.append(PooledPatient(row, patient, policies[key]))
     return out
 
 
-def patient_rows(session: Session, site: str | None = None) -> list[CenterPatient]:
-    """The merged patients' rows (or one site's), by subject code."""
-    return _patient_rows(session, site)
-
-
 def patient_chunks(
-    db: CenterDatabase, *, site: str | None = None, size: int = 500
+    db: CenterDatabase, *, site: str | None = None, size: int = _CHUNK
 ) -> Iterator[list[PooledPatient]]:
     """Every merged patient (or one site's) by subject code, in chunks of ``size``, so
     only one chunk is in memory at a time (casebooks, as :func:`pooled_casebooks`
     builds them, only of the patients whose ``book`` is asked for)."""
     policies: dict[tuple[str, str], ExportPolicy] = {}
     with db.reading() as session:
-        rows = _patient_rows(session, site)
+        rows = patient_rows(session, site)
         for start in range(0, len(rows), size):
             yield load_pooled(session, rows[start : start + size], policies)
 
@@ -298,36 +271,7 @@ def pooled_casebooks(db: CenterDatabase, *, site: str | None = None) -> list[Cas
     dose date have no dates at all. ``locked`` is whether the site's investigator had
     signed the casebook when it was exported.
     """
-    with db.reading() as session:
-        rows = _patient_rows(session, site)
-        entries = _entries_by_patient(session, site)
-    books = []
-    policies: dict[tuple[str, str], ExportPolicy] = {}
-    for row in rows:
-        key = (row.study_id, row.study_version)
-        if key not in policies:
-            policies[key] = export_policy(_definition(*key))
-        policy = policies[key]
-        patient = DeidentifiedPatient(
-            subject_code=row.subject_code,
-            signed=row.signed,
-            first_dose_known=row.first_dose_known,
-            age_at_first_dose=_age(row.age),
-            forms={
-                form_id: tuple(DeidentifiedEntry(eid, values) for eid, values in items)
-                for form_id, items in entries.get(row.id, {}).items()
-            },
-        )
-        books.append(
-            casebook_of(
-                patient,
-                policy.definition,
-                patient_uid=row.uid,
-                updated_at=row.package_created_at,
-                policy=policy,
-            )
-        )
-    return books
+    return [item.book for part in patient_chunks(db, site=site) for item in part]
 
 
 @dataclass(frozen=True)

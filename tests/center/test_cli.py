@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from rego_desktop.casebook import Casebook
 from rego_desktop.center import cli as center_cli
 from rego_desktop.cli import exchange_commands
 from rego_desktop.errors import RegoError, UsageError
@@ -222,10 +221,10 @@ def test_summary_reads_the_rows_stored_at_merge_time(
     finally:
         study.close()
 
-    def no_derivation(*_args: Any) -> Casebook:
+    def no_derivation(*_args: Any) -> dict[int, Any]:
         raise AssertionError("the summary derived a patient instead of reading its row")
 
-    monkeypatch.setattr(analysis_rows, "_compute", no_derivation)
+    monkeypatch.setattr(analysis_rows, "_derive", no_derivation)
     assert center_cli.main(["summary", "--db", str(tmp_path / "c.db"), "--by-site"]) == 0
     assert "Pooled summary (all sites):" in capsys.readouterr().out
     assert center_cli.main(["summary", "--db", str(tmp_path / "c.db"), "--json"]) == 0
