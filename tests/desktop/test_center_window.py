@@ -57,6 +57,18 @@ def started(
     shut_down([])
 
 
+def opened() -> KeyScript:
+    """The open dialog answered by keys: passphrase, Enter, the center window active."""
+    return (
+        KeyScript()
+        .until(window_active(OpenDialog), "the open dialog is active")
+        .until(focus_named("centerPassphrase"), "the passphrase field has the focus")
+        .type(PASSPHRASE)
+        .key("Enter")
+        .until(window_active(CenterWindow), "the center window is active")
+    )
+
+
 def test_open_merge_an_inbox_and_see_the_status_by_keys(
     qtbot: QtBot,
     started: CenterApplication,
@@ -77,12 +89,7 @@ def test_open_merge_an_inbox_and_see_the_status_by_keys(
         return len(rows) == len(center.network.sites) and {s.sequence for s in rows} == {2}
 
     script = (
-        KeyScript()
-        .until(window_active(OpenDialog), "the open dialog is active")
-        .until(focus_named("centerPassphrase"), "the passphrase field has the focus")
-        .type(PASSPHRASE)
-        .key("Enter")
-        .until(window_active(CenterWindow), "the center window is active")
+        opened()
         .key("Ctrl+2")
         .until(focus_named("addFiles"), "the inbox page: Add files has the focus")
         .key("Alt+O")
@@ -163,12 +170,7 @@ def test_queries_page_raise_manual_and_close_by_keys(
         return window is not None and "Closed query" in window.statusBar().currentMessage()
 
     script = (
-        KeyScript()
-        .until(window_active(OpenDialog), "the open dialog is active")
-        .until(focus_named("centerPassphrase"), "the passphrase field has the focus")
-        .type(PASSPHRASE)
-        .key("Enter")
-        .until(window_active(CenterWindow), "the center window is active")
+        opened()
         .key("Ctrl+8")
         .until(focus_named("raiseAutomatic"), "the queries page: Raise automatic has the focus")
         .key("Space")
@@ -226,12 +228,7 @@ def test_exports_page_writes_the_pooled_workbook_by_keys(
         return window is not None and str(target) in window.exports.workbook_result.text()
 
     script = (
-        KeyScript()
-        .until(window_active(OpenDialog), "the open dialog is active")
-        .until(focus_named("centerPassphrase"), "the passphrase field has the focus")
-        .type(PASSPHRASE)
-        .key("Enter")
-        .until(window_active(CenterWindow), "the center window is active")
+        opened()
         .key("Ctrl+9")
         .until(focus_named("exportSite"), "the exports page: the site chooser has the focus")
         .key("Tab")
