@@ -102,9 +102,8 @@ def load_site_registry(folder: Path) -> dict[str, SitePublicKey]:
     return registry
 
 
-def register_site_key(folder: Path, key_file: Path, fingerprint: str) -> tuple[SitePublicKey, Path]:
-    """Check a site's public key file against the fingerprint confirmed by telephone and
-    copy it into the registry as ``<SITE>.json``. Refuses to replace another key."""
+def _confirmed_key(key_file: Path, fingerprint: str) -> SitePublicKey:
+    """The site key in ``key_file``, if its fingerprint is the one read by telephone."""
     key = load_site_public_key(key_file)
     try:
         typed = normalize_fingerprint(fingerprint)
@@ -116,6 +115,13 @@ def register_site_key(folder: Path, key_file: Path, fingerprint: str) -> tuple[S
             f"{key_file} ({key.fingerprint}). Do not register this key: check with site "
             f"{key.site_code} by telephone which key they sent."
         )
+    return key
+
+
+def register_site_key(folder: Path, key_file: Path, fingerprint: str) -> tuple[SitePublicKey, Path]:
+    """Check a site's public key file against the fingerprint confirmed by telephone and
+    copy it into the registry as ``<SITE>.json``. Refuses to replace another key."""
+    key = _confirmed_key(key_file, fingerprint)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{key.site_code}.json"
     if _revoked(folder, key.fingerprint):
@@ -172,17 +178,7 @@ def replace_site_key(
     The old key file moves to ``retired/`` and still verifies files made before now.
     Returns (new key, old key, registered file). The new key must be a version 2 file.
     """
-    key = load_site_public_key(key_file)
-    try:
-        typed = normalize_fingerprint(fingerprint)
-    except InvalidExchangeParameter as exc:
-        raise SiteRegistryError(exc.message) from None
-    if typed != key.fingerprint:
-        raise SiteRegistryError(
-            f"The fingerprint you typed ({typed}) is not the fingerprint of the key in "
-            f"{key_file} ({key.fingerprint}). Do not register this key: check with site "
-            f"{key.site_code} by telephone which key they sent."
-        )
+    key = _confirmed_key(key_file, fingerprint)
     if not key.can_receive_queries:
         raise SiteRegistryError(
             f"{key_file} is a version 1 key file (without the encryption key query files "
